@@ -1,0 +1,1 @@
+"""Parley's HTTP API (``/api/v1``), for gateways, testers and integrations."""

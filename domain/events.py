@@ -1,0 +1,129 @@
+"""Past-tense domain events and the bus that carries them to connected browsers.
+
+Services publish after they commit. Each browser subscribes to what it shows and closes
+its subscription when the client goes away. The bus is a small interface so that a
+multi-process deployment can back it with PostgreSQL LISTEN/NOTIFY later.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base class of every domain event."""
+
+
+@dataclass(frozen=True)
+class PresenceChanged(Event):
+    agent_id: int
+    status: str
+    reason: str | None
+    since: datetime
+
+
+@dataclass(frozen=True)
+class AgentLoggedIn(Event):
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class AgentLoggedOut(Event):
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class NotificationAdded(Event):
+    agent_id: int
+    notification_id: int
+
+
+@dataclass(frozen=True)
+class NotificationsRead(Event):
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class PreferencesChanged(Event):
+    agent_id: int
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClockAdvanced(Event):
+    now: datetime
+
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Any], None]
+Dispatcher = Callable[[Callable[[], None]], None]
+
+
+class Subscription:
+    """A live subscription; :meth:`close` ends it (idempotent)."""
+
+    def __init__(self, bus: EventBus, key: int) -> None:
+        self._bus = bus
+        self._key = key
+
+    def close(self) -> None:
+        self._bus._unsubscribe(self._key)
+
+
+class EventPublisher(Protocol):
+    def publish(self, event: Event) -> None: ...
+
+
+class EventBus:
+    """In-process publish/subscribe.
+
+    ``dispatch`` decides where handlers run. The web app passes a function that hands the
+    call to the server's event loop, so a service running in a worker thread can publish
+    safely; tests use the default, which calls handlers at once.
+    """
+
+    def __init__(self, dispatch: Dispatcher | None = None) -> None:
+        self._dispatch: Dispatcher = dispatch or (lambda fn: fn())
+        self._handlers: dict[int, tuple[tuple[type[Event], ...], Handler]] = {}
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def set_dispatcher(self, dispatch: Dispatcher) -> None:
+        self._dispatch = dispatch
+
+    def subscribe(self, handler: Callable[[E], None], *types: type[E]) -> Subscription:
+        """Call ``handler`` for every published event of one of ``types`` (all if none)."""
+        with self._lock:
+            self._next += 1
+            key = self._next
+            self._handlers[key] = (types or (Event,), handler)
+        return Subscription(self, key)
+
+    def _unsubscribe(self, key: int) -> None:
+        with self._lock:
+            self._handlers.pop(key, None)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._handlers)
+
+    def publish(self, event: Event) -> None:
+        with self._lock:
+            targets = [h for types, h in self._handlers.values() if isinstance(event, types)]
+        if targets:
+            self._dispatch(lambda: self._deliver(event, targets))
+
+    def _deliver(self, event: Event, targets: list[Handler]) -> None:
+        for handler in targets:
+            try:
+                handler(event)
+            except Exception:  # one broken browser must not stop the others
+                log.exception("event handler failed for %r", event)

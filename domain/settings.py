@@ -1,0 +1,108 @@
+"""Settings from the environment (see CONTRACTS.md) and configuration from TOML.
+
+``assets/config/defaults.toml`` holds the administrator's defaults; ``PARLEY_CONFIG`` may
+name a TOML file whose values override them, table by table.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    host: str
+    port: int
+    api_token: str
+    demo: bool
+    test_mode: bool
+    config_file: Path | None
+    storage_secret: str
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        return dict(self.config.get(name, {}))
+
+
+def _flag(env: Mapping[str, str], name: str, default: str) -> bool:
+    return env.get(name, default).strip().lower() in TRUE
+
+
+def merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``override`` into a copy of ``base`` (tables merge, values replace)."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_config(defaults: Path, override: Path | None) -> dict[str, Any]:
+    config = tomllib.loads(defaults.read_text(encoding="utf-8"))
+    if override is not None:
+        try:
+            config = merge(config, tomllib.loads(override.read_text(encoding="utf-8")))
+        except FileNotFoundError as exc:
+            raise SettingsError(f"PARLEY_CONFIG names a missing file: {override}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"PARLEY_CONFIG {override} is not valid TOML: {exc}") from exc
+    return config
+
+
+def _storage_secret(env: Mapping[str, str], data_dir: Path) -> str:
+    if env.get("PARLEY_STORAGE_SECRET"):
+        return env["PARLEY_STORAGE_SECRET"]
+    path = data_dir / "storage-secret"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    secret = secrets.token_urlsafe(32)
+    path.write_text(secret, encoding="utf-8")
+    path.chmod(0o600)
+    return secret
+
+
+def load_settings(env: Mapping[str, str] | None = None, assets: Path | None = None) -> Settings:
+    """Read every ``PARLEY_*`` setting, creating the data folder if needed."""
+    env = os.environ if env is None else env
+    assets = assets or Path(__file__).resolve().parent.parent / "assets"
+    data_dir = Path(env.get("PARLEY_DATA_DIR", "./data")).expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    demo = _flag(env, "PARLEY_DEMO", "1")
+    token = env.get("PARLEY_API_TOKEN", "").strip()
+    if not token:
+        if not demo:
+            raise SettingsError("PARLEY_API_TOKEN is required when PARLEY_DEMO is off.")
+        token = "demo-token"
+    try:
+        port = int(env.get("PARLEY_PORT", "8080"))
+    except ValueError as exc:
+        raise SettingsError("PARLEY_PORT must be a number.") from exc
+    config_file = Path(env["PARLEY_CONFIG"]) if env.get("PARLEY_CONFIG") else None
+    return Settings(
+        data_dir=data_dir,
+        database_url=env.get("PARLEY_DATABASE_URL") or f"sqlite:///{data_dir / 'parley.db'}",
+        host=env.get("PARLEY_HOST", "127.0.0.1"),
+        port=port,
+        api_token=token,
+        demo=demo,
+        test_mode=_flag(env, "PARLEY_TEST_MODE", "0"),
+        config_file=config_file,
+        storage_secret=_storage_secret(env, data_dir),
+        config=load_config(assets / "config" / "defaults.toml", config_file),
+    )

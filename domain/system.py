@@ -1,0 +1,40 @@
+"""The set of services one running Parley holds; ``main.py`` builds it, pages receive it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.auth import AuthService
+from domain.clock import Clock, OffsetClock
+from domain.desktop import AgentService, NotificationService, PresenceService
+from domain.events import ClockAdvanced, EventBus
+from domain.ports import DirectoryRepository
+from domain.scheduler import Scheduler
+from domain.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    bus: EventBus
+    scheduler: Scheduler
+    auth: AuthService
+    presence: PresenceService
+    notifications: NotificationService
+    agents: AgentService
+    directory: DirectoryRepository
+
+    def log_out(self, agent_id: int) -> None:
+        """Leave the SMS channel and end every browser session of this agent."""
+        self.presence.log_out(agent_id)
+        self.auth.end_sessions(agent_id)
+
+    def advance_clock(self, seconds: float) -> int:
+        """Test mode: move time forward and fire what fell due. Returns how many fired."""
+        if not isinstance(self.clock, OffsetClock):
+            raise RuntimeError("the clock can only be moved in test mode")
+        now = self.clock.advance(seconds)
+        fired = self.scheduler.run_due()
+        self.bus.publish(ClockAdvanced(now))
+        return fired

@@ -1,0 +1,128 @@
+"""Parley's bootstrap: read settings, build storage and services, register pages and API, run.
+
+Nothing is built at import time: the NiceGUI test plugin runs this file once per test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from pathlib import Path
+
+from domain.auth import AuthService, LockoutPolicy
+from domain.clock import Clock, OffsetClock, SystemClock
+from domain.desktop import AgentService, NotificationService, PresenceService
+from domain.events import EventBus
+from domain.scheduler import Scheduler
+from domain.settings import Settings, load_settings
+from domain.system import Services
+from storage.db import Database, make_engine, migrate
+from storage.demo import seed_demo
+from storage.repositories import (
+    AgentRepo,
+    DeadlineRepo,
+    DirectoryRepo,
+    LoginAttemptRepo,
+    NotificationRepo,
+    PresenceRepo,
+    SessionRepo,
+)
+
+ROOT = Path(__file__).resolve().parent
+ASSETS = ROOT / "assets"
+TICK_SECONDS = 0.2
+log = logging.getLogger("parley")
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """Storage first (migrated to the newest schema), then the domain services on top."""
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    db = Database(engine)
+    clock = clock or (OffsetClock() if settings.test_mode else SystemClock())
+    bus = EventBus()
+    presence = PresenceService(
+        PresenceRepo(db), bus, clock, settings.section("presence").get("not_ready_reasons", [])
+    )
+    notifications = NotificationService(NotificationRepo(db), bus, clock)
+
+    def on_login(agent_id: int) -> None:
+        presence.log_in(agent_id)
+        notifications.notify(agent_id, "You are logged in to the SMS channel.")
+
+    agents = AgentRepo(db)
+    auth = AuthService(
+        agents, LoginAttemptRepo(db), SessionRepo(db), clock,
+        policy=LockoutPolicy(**settings.section("login")),
+        on_login=lambda agent: on_login(agent.id),
+    )
+    if settings.demo and seed_demo(db, ASSETS / "demo" / "demo.toml", auth.hash_password):
+        log.info("demo data created")
+    return Services(
+        settings=settings,
+        clock=clock,
+        bus=bus,
+        scheduler=Scheduler(DeadlineRepo(db), clock),
+        auth=auth,
+        presence=presence,
+        notifications=notifications,
+        agents=AgentService(agents, bus),
+        directory=DirectoryRepo(db),
+    )
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = load_settings()
+    # Browser session files live with the rest of the data (read when nicegui is imported).
+    os.environ.setdefault("NICEGUI_STORAGE_PATH", str(settings.data_dir / ".nicegui"))
+    from nicegui import app, run, ui
+
+    from api import routes
+    from ui import desktop, login
+
+    services = build_services(settings)
+    ticker: list[asyncio.Task[None]] = []
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            try:
+                if services.scheduler.is_anything_due():
+                    await run.io_bound(services.scheduler.run_due)
+            except Exception:
+                log.exception("scheduler tick failed")
+
+    async def start() -> None:
+        loop = asyncio.get_running_loop()
+        # Services run in worker threads; their events are delivered on the event loop.
+        services.bus.set_dispatcher(lambda fn: loop.call_soon_threadsafe(fn))
+        ticker.append(asyncio.create_task(tick()))
+
+    async def stop() -> None:
+        for task in ticker:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.on_startup(start)
+    app.on_shutdown(stop)
+    routes.register(app, services)
+    login.register(services)
+    desktop.register(services)
+    ui.run(
+        host=settings.host,
+        port=settings.port,
+        title="Parley",
+        storage_secret=settings.storage_secret,
+        reload=False,
+        show=False,
+        favicon="💬",
+        reconnect_timeout=10,
+    )
+
+
+if __name__ in {"__main__", "__mp_main__"}:
+    main()

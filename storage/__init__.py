@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, the engine, repositories that return domain objects, migrations."""

@@ -1,0 +1,180 @@
+"""SQLModel tables. Rows never leave ``storage/``: repositories turn them into domain objects.
+
+Every schema change needs an Alembic revision in ``storage/migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from datetime import UTC
+
+from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on every database.
+
+    SQLite has no time zones: values are stored as naive UTC so that text comparison
+    orders them correctly, and come back marked as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), **kw))
+
+
+class AgentRow(SQLModel, table=True):
+    __tablename__ = "agent"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=64)
+    display_name: str = Field(max_length=120)
+    role: str = Field(default="agent", max_length=16)
+    password_hash: str
+    auto_answer: str = Field(default="manual", max_length=16)
+    auto_answer_seconds: int = 10
+    may_reject: bool = True
+    may_save_images: bool = False
+    spelling_warning: bool = False
+    disposition_required: bool = False
+    may_send_sms: bool = True
+    sms_capacity: int = 3
+    focus_preview: bool = False
+    preview_sound: bool = False
+    zoom: int = 100
+    spell_language: str = Field(default="en", max_length=16)
+    time_zone: str = Field(default="UTC", max_length=64)
+
+
+class LoginAttemptRow(SQLModel, table=True):
+    __tablename__ = "login_attempt"
+    username: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    last_failure_at: datetime | None = _ts(nullable=True)
+    locked_until: datetime | None = _ts(nullable=True)
+
+
+class AgentSessionRow(SQLModel, table=True):
+    __tablename__ = "agent_session"
+    token_digest: str = Field(primary_key=True, max_length=64)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    created_at: datetime = _ts(nullable=False)
+
+
+class PresenceRow(SQLModel, table=True):
+    __tablename__ = "presence"
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    status: str = Field(max_length=16)
+    reason: str | None = Field(default=None, max_length=64)
+    since: datetime = _ts(nullable=False)
+
+
+class QueueRow(SQLModel, table=True):
+    __tablename__ = "queue"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=120)
+    kind: str = Field(default="queue", max_length=16)
+
+
+class CentreNumberRow(SQLModel, table=True):
+    __tablename__ = "centre_number"
+    number: str = Field(primary_key=True, max_length=16)
+    mode: str = Field(max_length=16)
+    queue_id: int = Field(foreign_key="queue.id")
+    label: str = Field(default="", max_length=120)
+
+
+class ContactRow(SQLModel, table=True):
+    __tablename__ = "contact"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, max_length=200)
+
+
+class ContactPhoneRow(SQLModel, table=True):
+    __tablename__ = "contact_phone"
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    number: str = Field(index=True, max_length=16)
+    label: str = Field(default="mobile", max_length=32)
+
+
+class ContactEmailRow(SQLModel, table=True):
+    __tablename__ = "contact_email"
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    address: str = Field(index=True, max_length=254)
+    label: str = Field(default="work", max_length=32)
+
+
+class DispositionCodeRow(SQLModel, table=True):
+    __tablename__ = "disposition_code"
+    code: str = Field(primary_key=True, max_length=64)
+    label: str = Field(max_length=120)
+    position: int = 0
+
+
+class StandardResponseRow(SQLModel, table=True):
+    __tablename__ = "standard_response"
+    id: int | None = Field(default=None, primary_key=True)
+    category: str = Field(max_length=120)
+    title: str = Field(max_length=200)
+    text: str
+    shortcut: str | None = Field(default=None, unique=True, max_length=32)
+
+
+class CaseDataFieldRow(SQLModel, table=True):
+    __tablename__ = "case_data_field"
+    key: str = Field(primary_key=True, max_length=64)
+    label: str = Field(max_length=120)
+    editable: bool = False
+    kind: str = Field(default="text", max_length=16)
+    position: int = 0
+
+
+class NotificationRow(SQLModel, table=True):
+    __tablename__ = "notification"
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    created_at: datetime = _ts(nullable=False)
+    text: str
+    level: str = Field(default="info", max_length=16)
+    read: bool = False
+
+
+class DeadlineRow(SQLModel, table=True):
+    __tablename__ = "deadline"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    ref: str = Field(max_length=64, index=True)
+    due_at: datetime = _ts(nullable=False, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    fired_at: datetime | None = _ts(nullable=True)
+    cancelled: bool = False
+
+
+class MetaRow(SQLModel, table=True):
+    """Small key/value facts about this database (e.g. that demo data was created)."""
+
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(default="", max_length=200)

@@ -1,0 +1,1 @@
+"""NiceGUI pages and components. They call domain services only, off the event loop."""
