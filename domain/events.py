@@ -117,13 +117,21 @@ class EventBus:
 
     def publish(self, event: Event) -> None:
         with self._lock:
-            targets = [h for types, h in self._handlers.values() if isinstance(event, types)]
+            targets = [
+                key for key, (types, _) in self._handlers.items() if isinstance(event, types)
+            ]
         if targets:
             self._dispatch(lambda: self._deliver(event, targets))
 
-    def _deliver(self, event: Event, targets: list[Handler]) -> None:
-        for handler in targets:
+    def _deliver(self, event: Event, targets: list[int]) -> None:
+        for key in targets:
+            # Looked up at delivery time: the dispatcher may run this later, and a
+            # subscription closed in between (a browser gone) must not be called.
+            with self._lock:
+                entry = self._handlers.get(key)
+            if entry is None:
+                continue
             try:
-                handler(event)
+                entry[1](event)
             except Exception:  # one broken browser must not stop the others
                 log.exception("event handler failed for %r", event)

@@ -60,6 +60,8 @@ def load_config(defaults: Path, override: Path | None) -> dict[str, Any]:
             config = merge(config, tomllib.loads(override.read_text(encoding="utf-8")))
         except FileNotFoundError as exc:
             raise SettingsError(f"PARLEY_CONFIG names a missing file: {override}") from exc
+        except OSError as exc:  # a folder, no permission, ...
+            raise SettingsError(f"PARLEY_CONFIG {override} cannot be read: {exc}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"PARLEY_CONFIG {override} is not valid TOML: {exc}") from exc
     return config
@@ -70,7 +72,9 @@ def _storage_secret(env: Mapping[str, str], data_dir: Path) -> str:
         return env["PARLEY_STORAGE_SECRET"]
     path = data_dir / "storage-secret"
     if path.exists():
-        return path.read_text(encoding="utf-8").strip()
+        stored = path.read_text(encoding="utf-8").strip()
+        if stored:  # an empty file (e.g. an interrupted first start) is no secret at all
+            return stored
     secret = secrets.token_urlsafe(32)
     path.write_text(secret, encoding="utf-8")
     path.chmod(0o600)
@@ -93,6 +97,8 @@ def load_settings(env: Mapping[str, str] | None = None, assets: Path | None = No
         port = int(env.get("PARLEY_PORT", "8080"))
     except ValueError as exc:
         raise SettingsError("PARLEY_PORT must be a number.") from exc
+    if not 1 <= port <= 65535:
+        raise SettingsError("PARLEY_PORT must be between 1 and 65535.")
     config_file = Path(env["PARLEY_CONFIG"]) if env.get("PARLEY_CONFIG") else None
     return Settings(
         data_dir=data_dir,

@@ -76,8 +76,9 @@ class AgentRepo:
 
     def add(
         self, username: str, display_name: str, role: Role, password_hash: str,
-        options: AgentOptions = AgentOptions(),
+        options: AgentOptions | None = None,
     ) -> Agent:
+        options = options or AgentOptions()
         values = {name: getattr(options, name) for name in OPTION_FIELDS}
         values["auto_answer"] = options.auto_answer.value
         with self.db.session() as s:
@@ -258,8 +259,17 @@ class DirectoryRepo:
 
     def _contacts(self, s: Any, rows: list[ContactRow]) -> list[Contact]:
         ids = [r.id for r in rows]
-        phones = s.exec(select(ContactPhoneRow).where(col(ContactPhoneRow.contact_id).in_(ids))).all()
-        emails = s.exec(select(ContactEmailRow).where(col(ContactEmailRow.contact_id).in_(ids))).all()
+        # Ordered by id: without ORDER BY, PostgreSQL moves an edited row to the end.
+        phones = s.exec(
+            select(ContactPhoneRow)
+            .where(col(ContactPhoneRow.contact_id).in_(ids))
+            .order_by(col(ContactPhoneRow.id))
+        ).all()
+        emails = s.exec(
+            select(ContactEmailRow)
+            .where(col(ContactEmailRow.contact_id).in_(ids))
+            .order_by(col(ContactEmailRow.id))
+        ).all()
         return [
             contact_from_rows(
                 r,
@@ -271,7 +281,14 @@ class DirectoryRepo:
 
     def contacts(self, limit: int = 100) -> list[Contact]:
         with self.db.session() as s:
-            rows = list(s.exec(select(ContactRow).order_by(col(ContactRow.name)).limit(limit)).all())
+            # id breaks ties between namesakes, so the order (and the limit) is stable.
+            rows = list(
+                s.exec(
+                    select(ContactRow)
+                    .order_by(col(ContactRow.name), col(ContactRow.id))
+                    .limit(limit)
+                ).all()
+            )
             return self._contacts(s, rows)
 
     def contact_by_phone(self, number: str) -> Contact | None:
@@ -286,14 +303,20 @@ class DirectoryRepo:
 
     def disposition_codes(self) -> list[DispositionCode]:
         with self.db.session() as s:
-            rows = s.exec(select(DispositionCodeRow).order_by(col(DispositionCodeRow.position))).all()
+            rows = s.exec(
+                select(DispositionCodeRow).order_by(
+                    col(DispositionCodeRow.position), col(DispositionCodeRow.code)
+                )
+            ).all()
             return [DispositionCode(r.code, r.label) for r in rows]
 
     def standard_responses(self) -> list[StandardResponse]:
         with self.db.session() as s:
             rows = s.exec(
                 select(StandardResponseRow).order_by(
-                    col(StandardResponseRow.category), col(StandardResponseRow.title)
+                    col(StandardResponseRow.category),
+                    col(StandardResponseRow.title),
+                    col(StandardResponseRow.id),
                 )
             ).all()
             return [
@@ -302,7 +325,11 @@ class DirectoryRepo:
 
     def case_data_fields(self) -> list[CaseDataField]:
         with self.db.session() as s:
-            rows = s.exec(select(CaseDataFieldRow).order_by(col(CaseDataFieldRow.position))).all()
+            rows = s.exec(
+                select(CaseDataFieldRow).order_by(
+                    col(CaseDataFieldRow.position), col(CaseDataFieldRow.key)
+                )
+            ).all()
             return [
                 CaseDataField(r.key, r.label, r.editable, FieldKind(r.kind), r.position)
                 for r in rows

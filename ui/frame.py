@@ -62,7 +62,9 @@ def add_styles() -> None:
 
 
 @contextmanager
-def desktop_frame(services: Services, agent: Agent, state: DesktopState, active: str) -> Iterator[None]:
+def desktop_frame(
+    services: Services, agent: Agent, state: DesktopState, active: str
+) -> Iterator[None]:
     """Build the shell; the ``with`` body fills the workspace."""
     add_styles()
     ui.page_title("Parley")
@@ -84,7 +86,8 @@ def desktop_frame(services: Services, agent: Agent, state: DesktopState, active:
                 selected = item.testid == active
                 link = ui.button(item.label, icon=item.icon,
                                  on_click=lambda p=item.path: ui.navigate.to(p))
-                link.props(f"flat no-caps align=left {'color=primary' if selected else 'color=grey-9'}")
+                colour = "primary" if selected else "grey-9"
+                link.props(f"flat no-caps align=left color={colour}")
                 link.classes("w-full")
                 if selected:
                     link.props('aria-current="page"')

@@ -29,7 +29,9 @@ class MyMessages:
             'flat round color=white aria-label="My Messages"'
         ) as self.button:
             self.badge = tid(ui.badge("", color="red").props("floating"), "my-messages-unread")
-            with ui.menu().props('aria-label="My Messages list"').on("show", self.mark_read):
+            menu = ui.menu().props('aria-label="My Messages list"')
+            menu.on_value_change(self._opened)
+            with menu:
                 with ui.column().classes("q-pa-sm gap-1").style("min-width: 22rem"):
                     ui.label("My Messages").classes("text-subtitle1 text-weight-medium")
                     self.list = ui.column().classes("w-full gap-1").props('role="log"')
@@ -70,6 +72,10 @@ class MyMessages:
         if event.agent_id == self.agent_id:
             self.unread = 0
             self.badge.set_visibility(False)
+
+    async def _opened(self, event: object) -> None:
+        if getattr(event, "value", False):
+            await self.mark_read()
 
     async def mark_read(self) -> None:
         if self.unread:

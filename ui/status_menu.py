@@ -32,6 +32,9 @@ class StatusMenu:
                         lambda r=reason: self.change(r, ready=False),
                     )
                     tid(item, "status-not-ready-reason", reason=reason)
+                    # a second marker per reason lets UI tests pick one (mark() replaces)
+                    slug = reason.lower().replace(" ", "-")
+                    item.mark("status-not-ready-reason", f"status-reason-{slug}")
         self.show(presence)
         follow(services.bus, self._on_change, PresenceChanged)
 

@@ -1,0 +1,60 @@
+"""Page objects for the screens the e2e tests drive (selectors from CONTRACTS.md)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+
+class LoginPage:
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+
+    def open(self) -> LoginPage:
+        self.page.goto(f"{self.base_url}/login")
+        expect(self.page.get_by_test_id("login-username")).to_be_visible()
+        return self
+
+    def submit(self, username: str, password: str) -> None:
+        self.page.get_by_test_id("login-username").fill(username)
+        self.page.get_by_test_id("login-password").fill(password)
+        self.page.get_by_test_id("login-submit").click()
+
+    def log_in(self, username: str, password: str = "demo") -> MainWindow:
+        self.submit(username, password)
+        main = MainWindow(self.page)
+        expect(main.status).to_be_visible()
+        return main
+
+    @property
+    def error(self):  # type: ignore[no-untyped-def]
+        return self.page.get_by_test_id("login-error")
+
+
+class MainWindow:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    @property
+    def status(self):  # type: ignore[no-untyped-def]
+        return self.page.get_by_test_id("agent-status")
+
+    def go_ready(self) -> None:
+        self.page.get_by_test_id("status-menu").click()
+        self.page.get_by_test_id("status-ready").click()
+        expect(self.status).to_have_text("Ready")
+
+    def go_not_ready(self, reason: str | None = None) -> None:
+        self.page.get_by_test_id("status-menu").click()
+        if reason:
+            self.page.locator(
+                f'[data-testid="status-not-ready-reason"][data-reason="{reason}"]'
+            ).click()
+            expect(self.status).to_have_text(f"Not Ready - {reason}")
+        else:
+            self.page.get_by_test_id("status-not-ready").click()
+            expect(self.status).to_have_text("Not Ready")
+
+    def log_out(self) -> None:
+        self.page.get_by_test_id("logout").click()
+        expect(self.page.get_by_test_id("login-username")).to_be_visible()

@@ -1,0 +1,114 @@
+"""A person logs in, goes Ready, reloads, and logs out, in real Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.e2e.pages import LoginPage, MainWindow
+from tests.e2e.server import ServerProcess
+
+
+def test_wrong_password_shows_a_clear_error(page: Page, base_url: str, shot) -> None:  # type: ignore[no-untyped-def]
+    login = LoginPage(page, base_url).open()
+    login.submit("bob", "not-the-password")
+    expect(login.error).to_have_text("Wrong user name or password.")
+    expect(page.get_by_test_id("login-username")).to_have_value("bob")  # nothing lost
+    shot("error")
+
+
+def test_pages_need_login(page: Page, base_url: str) -> None:
+    for path in ("/", "/contacts", "/callbacks", "/lessons", "/flags"):
+        page.goto(f"{base_url}{path}")
+        expect(page).to_have_url(f"{base_url}/login")
+
+
+def test_log_in_go_ready_reload_log_out(page: Page, base_url: str, shot) -> None:  # type: ignore[no-untyped-def]
+    main = LoginPage(page, base_url).open().log_in("alice")
+    expect(page.get_by_test_id("agent-name")).to_have_text("Alice Anders")
+    expect(main.status).to_have_text("Not Ready")
+    expect(page.get_by_test_id("interaction-bar")).to_be_visible()
+    expect(page.get_by_test_id("channel-status")).to_have_attribute("data-connection", "connected")
+    expect(page.get_by_test_id("nav-flags")).to_have_count(0)  # supervisors only
+    main.go_ready()
+    shot("ready")
+    page.reload()
+    expect(main.status).to_have_text("Ready")
+    main.go_not_ready("Lunch")
+    page.reload()
+    expect(main.status).to_have_text("Not Ready - Lunch")
+    main.log_out()
+    page.goto(f"{base_url}/")
+    expect(page).to_have_url(f"{base_url}/login")
+
+
+def test_my_messages_and_zoom(page: Page, base_url: str) -> None:
+    main = LoginPage(page, base_url).open().log_in("carol")
+    page.get_by_test_id("my-messages").click()
+    items = page.get_by_test_id("my-messages-item")
+    expect(items.first).to_contain_text("logged in to the SMS channel")
+    expect(items.first).to_contain_text(re.compile(r"\d\d:\d\d:\d\d"))
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("my-messages-unread")).to_be_hidden()
+    page.get_by_test_id("zoom-in").click()
+    expect(page.get_by_test_id("zoom-level")).to_have_text("110%")
+    page.reload()
+    expect(page.get_by_test_id("zoom-level")).to_have_text("110%")  # remembered per agent
+    assert page.evaluate("getComputedStyle(document.body).zoom") in ("1.1", "110%")
+    page.get_by_test_id("zoom-out").click()
+    expect(page.get_by_test_id("zoom-level")).to_have_text("100%")
+    main.log_out()
+
+
+def test_supervisor_sees_flags(page: Page, base_url: str) -> None:
+    LoginPage(page, base_url).open().log_in("sam")
+    page.get_by_test_id("nav-flags").click()
+    expect(page).to_have_url(f"{base_url}/flags")
+    expect(page.get_by_test_id("coming-soon")).to_be_visible()
+    MainWindow(page).log_out()
+
+
+def test_channel_status_shows_lost_and_regained_connection(page: Page, base_url: str) -> None:
+    LoginPage(page, base_url).open().log_in("tina")
+    channel = page.get_by_test_id("channel-status")
+    expect(channel).to_have_attribute("data-connection", "connected")
+    page.context.set_offline(True)
+    page.evaluate("window.socket.io.engine.close()")  # offline mode alone keeps an open socket
+    expect(channel).to_have_attribute("data-connection", "lost")
+    expect(channel).to_contain_text("connection lost")
+    page.context.set_offline(False)
+    expect(channel).to_have_attribute("data-connection", re.compile("reconnected|connected"),
+                                      timeout=20_000)
+    MainWindow(page).log_out()
+
+
+def test_status_survives_a_server_restart(page: Page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    server = ServerProcess(tmp_path / "restart").start()
+    try:
+        main = LoginPage(page, server.url).open().log_in("bob")
+        main.go_not_ready("Meeting")
+        server.stop()
+        server.start()
+        page.goto(f"{server.url}/")
+        expect(main.status).to_have_text("Not Ready - Meeting", timeout=15_000)
+        assert httpx.get(f"{server.url}/api/v1/health").json() == {"status": "ok"}
+    finally:
+        server.stop()
+
+
+def test_repeated_failures_slow_down_then_lock(page: Page, base_url: str) -> None:
+    login = LoginPage(page, base_url).open()
+    for _ in range(3):
+        login.submit("sam", "guess")
+        expect(login.error).to_have_text("Wrong user name or password.")
+    login.submit("sam", "demo")  # even the right password must wait now
+    expect(login.error).to_contain_text("Too many failed attempts")
+    # Move the application clock (test mode) past any wait instead of sleeping.
+    token = {"Authorization": "Bearer demo-token"}
+    reply = httpx.post(f"{base_url}/api/v1/test/clock", json={"advance_seconds": 600},
+                       headers=token)
+    assert reply.status_code == 200, reply.text
+    login.log_in("sam")
+    MainWindow(page).log_out()
