@@ -123,6 +123,7 @@ def main() -> None:
         show=False,
         favicon="💬",
         reconnect_timeout=10,
+        fastapi_docs=True,  # OpenAPI at /docs (CONTRACTS.md)
     )
 
 
