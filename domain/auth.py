@@ -101,6 +101,9 @@ class AuthService:
                 error=f"Too many failed attempts. Try again in {_seconds(wait)}.",
                 retry_after=wait,
             )
+        if locked_until:  # the lock has run out: start counting afresh
+            self._attempts.reset(username)
+            failures, last_failure = 0, None
         if last_failure is not None:
             ready_at = last_failure + timedelta(seconds=self._policy.wait_after(failures))
             if now < ready_at:

@@ -64,8 +64,10 @@ class PresenceService:
         return self._change(agent_id, Status.NOT_READY, reason)
 
     def log_out(self, agent_id: int) -> Presence:
+        was_logged_in = self.get(agent_id).logged_in
         presence = self._change(agent_id, Status.LOGGED_OUT, None)
-        self._bus.publish(AgentLoggedOut(agent_id))
+        if was_logged_in:
+            self._bus.publish(AgentLoggedOut(agent_id))
         return presence
 
     def _require_logged_in(self, agent_id: int) -> None:

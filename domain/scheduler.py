@@ -49,6 +49,7 @@ DeadlineHandler = Callable[[Deadline], None]
 
 
 class Scheduler:
+    MAX_ROUNDS = 100
     def __init__(self, store: DeadlineStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
@@ -87,7 +88,9 @@ class Scheduler:
     def run_due(self) -> int:
         """Fire every deadline due now, oldest first; returns how many fired."""
         fired = 0
-        while True:
+        # Bounded: a handler that keeps scheduling already-due work cannot spin forever;
+        # the rest waits for the next tick.
+        for _round in range(self.MAX_ROUNDS):
             now = self._clock.now()
             batch = self._store.due(now)
             if not batch:

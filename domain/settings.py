@@ -76,8 +76,10 @@ def _storage_secret(env: Mapping[str, str], data_dir: Path) -> str:
         if stored:  # an empty file (e.g. an interrupted first start) is no secret at all
             return stored
     secret = secrets.token_urlsafe(32)
-    path.write_text(secret, encoding="utf-8")
-    path.chmod(0o600)
+    # Created readable by the owner only, from the first byte.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret)
     return secret
 
 
