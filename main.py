@@ -15,11 +15,16 @@ from domain.auth import AuthService, LockoutPolicy
 from domain.clock import Clock, OffsetClock, SystemClock
 from domain.desktop import AgentService, NotificationService, PresenceService
 from domain.events import EventBus
+from domain.inbound import InboundService
+from domain.routing import RoutingService
 from domain.scheduler import Scheduler
 from domain.settings import Settings, load_settings
 from domain.system import Services
 from storage.db import Database, make_engine, migrate
 from storage.demo import seed_demo
+from storage.gateway import SimulatedGateway
+from storage.interactions import InteractionRepo
+from storage.media import FileMediaStore
 from storage.repositories import (
     AgentRepo,
     DeadlineRepo,
@@ -60,16 +65,37 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     )
     if settings.demo and seed_demo(db, ASSETS / "demo" / "demo.toml", auth.hash_password):
         log.info("demo data created")
+    scheduler = Scheduler(DeadlineRepo(db), clock)
+    directory = DirectoryRepo(db)
+    interactions = InteractionRepo(db)
+    routing_config = settings.section("routing")
+    routing = RoutingService(
+        interactions, agents, directory, scheduler, bus, clock,
+        offer_timeout_seconds=routing_config.get("offer_timeout_seconds", 30),
+        reject_cooldown_seconds=routing_config.get("reject_cooldown_seconds", 120),
+    )
+    presence.on_change(routing.on_presence)
+    media = FileMediaStore(settings.data_dir / "media")
+    inbound = InboundService(
+        interactions, directory, media, bus, clock, routing.route,
+        case_data_defaults=settings.section("case_data").get("defaults", {}),
+    )
+    gateway = SimulatedGateway(db)
     return Services(
         settings=settings,
         clock=clock,
         bus=bus,
-        scheduler=Scheduler(DeadlineRepo(db), clock),
+        scheduler=scheduler,
         auth=auth,
         presence=presence,
         notifications=notifications,
         agents=AgentService(agents, bus),
-        directory=DirectoryRepo(db),
+        directory=directory,
+        routing=routing,
+        inbound=inbound,
+        gateway=gateway,
+        outbox=gateway,
+        media=media,
     )
 
 
@@ -102,6 +128,8 @@ def main() -> None:
         # Services run in worker threads; their events are delivered on the event loop.
         services.bus.set_dispatcher(lambda fn: loop.call_soon_threadsafe(fn))
         ticker.append(asyncio.create_task(tick()))
+        # Queued interactions wait for nobody: offer them to whoever is Ready now.
+        await run.io_bound(services.routing.resume)
 
     async def stop() -> None:
         for task in ticker:

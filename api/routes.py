@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import math
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -11,7 +12,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from domain.gateway import DeliveredPart
+from domain.inbound import InboundError, InboundResult, parse_inbound
+from domain.phone_numbers import is_sms_address
 from domain.system import Services
+
+# 10 images of 5 MB as base64, plus text and JSON: anything larger is refused unread.
+MAX_BODY_BYTES = 72 * 1024 * 1024
 
 
 class ApiError(Exception):
@@ -27,6 +34,38 @@ class ErrorBody(BaseModel):
 
 class Health(BaseModel):
     status: str = "ok"
+
+
+class InboundMediaBody(BaseModel):
+    content_type: str
+    filename: str = "image"
+    data_base64: str
+
+
+class InboundBody(BaseModel):
+    """Documentation of the inbound body; the handler validates it itself (off the loop)."""
+
+    message_id: str
+    from_: str = Field(alias="from")
+    to: str
+    text: str = ""
+    media: list[InboundMediaBody] = []
+
+
+class InboundReply(BaseModel):
+    interaction_id: str
+    message_id: str
+    duplicate: bool
+
+
+class OutboxPart(BaseModel):
+    to: str
+    from_: str = Field(serialization_alias="from")
+    text: str
+    part: int
+    parts: int
+    encoding: str
+    sent_at: str
 
 
 class ClockAdvance(BaseModel):
@@ -85,5 +124,63 @@ def register(app: FastAPI, services: Services) -> None:
         fired = await run_in_threadpool(services.advance_clock, body.advance_seconds)
         return ClockState(now=services.clock.now().isoformat(), fired=fired)
 
+    @secured.post(
+        "/inbound", response_model=InboundReply, status_code=202, tags=["gateway"],
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+            "schema": InboundBody.model_json_schema(by_alias=True)}}}},
+        responses={**errors, 200: {"model": InboundReply, "description": "duplicate"},
+                   413: {"model": ErrorBody}},
+    )
+    async def inbound(request: Request) -> JSONResponse:
+        """A message from a contact's device (SMS, or MMS when it has media).
+
+        Stored (with its images) before the answer; the same ``message_id`` again answers
+        200 with ``"duplicate": true`` and stores nothing new.
+        """
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise ApiError(413, "the request body is too large")
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > MAX_BODY_BYTES:
+                raise ApiError(413, "the request body is too large")
+        try:
+            # JSON, base64 and the database all run in a worker thread, never on the loop.
+            result: InboundResult = await run_in_threadpool(_receive, services, bytes(body))
+        except InboundError as exc:
+            raise ApiError(exc.status, exc.message) from None
+        reply = {"interaction_id": result.interaction_id, "message_id": result.message_id,
+                 "duplicate": result.duplicate}
+        return JSONResponse(reply, status_code=200 if result.duplicate else 202)
+
+    @secured.get("/simulator/outbox", response_model=list[OutboxPart], tags=["gateway"],
+                 responses=errors)
+    async def outbox(to: str | None = None) -> list[dict[str, object]]:
+        """What the simulated SMS gateway delivered, one entry per SMS part, oldest first."""
+        if to is not None and not is_sms_address(to):
+            raise ApiError(400, "'to' must be E.164 ('+' then 8 to 15 digits) or a short code")
+        parts = await run_in_threadpool(services.outbox.delivered, to)
+        return [_outbox_entry(p) for p in parts]
+
+    @secured.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                       include_in_schema=False)
+    async def unknown(path: str) -> None:
+        raise ApiError(404, f"no such API route: /api/v1/{path}")
+
     app.include_router(public)
     app.include_router(secured)
+
+
+def _receive(services: Services, body: bytes) -> InboundResult:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InboundError(400, "the body is not valid JSON") from None
+    return services.inbound.receive(parse_inbound(payload))
+
+
+def _outbox_entry(part: DeliveredPart) -> dict[str, object]:
+    return {"to": part.to, "from": part.sender, "text": part.text, "part": part.part,
+            "parts": part.parts, "encoding": part.encoding,
+            "sent_at": part.sent_at.isoformat()}

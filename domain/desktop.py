@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from domain.agents import Agent, clamp_zoom
 from domain.clock import Clock
@@ -34,6 +34,12 @@ class PresenceService:
         self._bus = bus
         self._clock = clock
         self.not_ready_reasons = tuple(not_ready_reasons)
+        self._listeners: list[Callable[[int, Status], None]] = []
+
+    def on_change(self, listener: Callable[[int, Status], None]) -> None:
+        """Call ``listener(agent_id, status)`` after every change, in the caller's thread
+        (routing uses this to offer work to a Ready agent or take offers back)."""
+        self._listeners.append(listener)
 
     def get(self, agent_id: int) -> Presence:
         found = self._repo.get(agent_id)
@@ -80,6 +86,8 @@ class PresenceService:
             return current  # same status: keep its since-time (idle time counts from it)
         presence = self._repo.set(agent_id, status, reason, self._clock.now())
         self._bus.publish(PresenceChanged(agent_id, status.value, reason, presence.since))
+        for listener in self._listeners:
+            listener(agent_id, status)
         return presence
 
 

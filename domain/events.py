@@ -135,3 +135,45 @@ class EventBus:
                 entry[1](event)
             except Exception:  # one broken browser must not stop the others
                 log.exception("event handler failed for %r", event)
+
+
+@dataclass(frozen=True)
+class InteractionQueued(Event):
+    interaction_id: str
+
+
+@dataclass(frozen=True)
+class OfferMade(Event):
+    offer_id: int
+    agent_id: int
+    interaction_id: str
+
+
+@dataclass(frozen=True)
+class OfferEnded(Event):
+    offer_id: int
+    agent_id: int
+    interaction_id: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class InteractionAccepted(Event):
+    interaction_id: str
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class MessageReceived(Event):
+    interaction_id: str
+    message_id: int
+    owner_id: int | None
+
+
+@dataclass(frozen=True)
+class SmsDelivered(Event):
+    """The gateway delivered SMS parts to a contact's number (the phone simulator listens)."""
+
+    to: str
+    sender: str
+    parts: int

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from domain.auth import AuthService
 from domain.clock import Clock, OffsetClock
 from domain.desktop import AgentService, NotificationService, PresenceService
 from domain.events import ClockAdvanced, EventBus
+from domain.gateway import Outbox, SmsGateway
+from domain.inbound import InboundService
 from domain.ports import DirectoryRepository
+from domain.routing import RoutingService
 from domain.scheduler import Scheduler
 from domain.settings import Settings
 
@@ -24,6 +28,11 @@ class Services:
     notifications: NotificationService
     agents: AgentService
     directory: DirectoryRepository
+    routing: RoutingService
+    inbound: InboundService
+    gateway: SmsGateway
+    outbox: Outbox
+    media: Any  # storage's media store: read(media_id) -> bytes
 
     def log_out(self, agent_id: int) -> None:
         """Leave the SMS channel and end every browser session of this agent."""

@@ -5,10 +5,8 @@ Every schema change needs an Alembic revision in ``storage/migrations/versions``
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-
-from datetime import UTC
 
 from sqlalchemy import JSON, Column, DateTime
 from sqlalchemy.engine import Dialect
@@ -178,3 +176,73 @@ class MetaRow(SQLModel, table=True):
     __tablename__ = "meta"
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(default="", max_length=200)
+
+
+class InteractionRow(SQLModel, table=True):
+    __tablename__ = "interaction"
+    id: str = Field(primary_key=True, max_length=32)
+    channel: str = Field(max_length=8)
+    direction: str = Field(default="inbound", max_length=8)
+    mode: str = Field(max_length=8)
+    state: str = Field(index=True, max_length=16)
+    contact_number: str = Field(index=True, max_length=16)
+    centre_number: str = Field(max_length=16)
+    queue_id: int | None = Field(default=None, foreign_key="queue.id")
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="agent.id", index=True)
+    current_offer_id: int | None = None
+    created_at: datetime = _ts(nullable=False)
+    queued_at: datetime | None = _ts(nullable=True)
+    accepted_at: datetime | None = _ts(nullable=True)
+    ended_at: datetime | None = _ts(nullable=True)
+    last_activity_at: datetime | None = _ts(nullable=True)
+    case_data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    disposition: str | None = Field(default=None, max_length=64)
+    training: bool = False
+
+
+class MessageRow(SQLModel, table=True):
+    __tablename__ = "message"
+    id: int | None = Field(default=None, primary_key=True)
+    interaction_id: str = Field(foreign_key="interaction.id", index=True, max_length=32)
+    party: str = Field(max_length=16)
+    text: str = ""
+    created_at: datetime = _ts(nullable=False)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    provider_message_id: str | None = Field(default=None, unique=True, max_length=200)
+
+
+class MediaRow(SQLModel, table=True):
+    __tablename__ = "media"
+    id: str = Field(primary_key=True, max_length=64)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    content_type: str = Field(max_length=32)
+    filename: str = Field(max_length=255)
+    size: int = 0
+    position: int = 0
+
+
+class OfferRow(SQLModel, table=True):
+    __tablename__ = "offer"
+    id: int | None = Field(default=None, primary_key=True)
+    interaction_id: str = Field(foreign_key="interaction.id", index=True, max_length=32)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    offered_at: datetime = _ts(nullable=False)
+    deadline: datetime = _ts(nullable=False)
+    auto_answer: bool = False
+    outcome: str | None = Field(default=None, max_length=16, index=True)
+    decided_at: datetime | None = _ts(nullable=True)
+
+
+class OutboxRow(SQLModel, table=True):
+    """What the simulated SMS gateway delivered, one row per SMS part."""
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    to: str = Field(index=True, max_length=16)
+    sender: str = Field(max_length=16)
+    text: str
+    part: int
+    parts: int
+    encoding: str = Field(max_length=8)
+    sent_at: datetime = _ts(nullable=False)

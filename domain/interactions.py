@@ -1,0 +1,123 @@
+"""Interactions: one conversation with a contact, its messages, media and offers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from domain.queues import Mode
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    MMS = "mms"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class State(StrEnum):
+    QUEUED = "queued"
+    OFFERED = "offered"
+    ACTIVE = "active"
+    WRAP_UP = "wrap_up"
+    EXPIRED = "expired"
+    DONE = "done"
+
+
+# States in which an interaction belongs to an agent and uses their capacity.
+OWNED_STATES = (State.ACTIVE, State.WRAP_UP, State.EXPIRED)
+OPEN_STATES = (State.QUEUED, State.OFFERED, *OWNED_STATES)
+
+
+class Party(StrEnum):
+    CONTACT = "contact"
+    AGENT = "agent"
+    SYSTEM = "system"
+    INTERNAL = "internal"
+
+
+class OfferOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    TIMEOUT = "timeout"
+    WITHDRAWN = "withdrawn"  # the agent went Not Ready or logged out
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    id: str  # unguessable token; also the key of the stored file
+    content_type: str
+    filename: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    interaction_id: str
+    party: Party
+    text: str
+    created_at: datetime
+    agent_id: int | None = None
+    media: tuple[MediaItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Interaction:
+    id: str
+    channel: Channel
+    direction: Direction
+    mode: Mode
+    state: State
+    contact_number: str
+    centre_number: str
+    queue_id: int | None
+    created_at: datetime
+    queued_at: datetime | None = None
+    contact_id: int | None = None
+    contact_name: str | None = None
+    owner_id: int | None = None
+    accepted_at: datetime | None = None
+    ended_at: datetime | None = None
+    case_data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def contact_label(self) -> str:
+        """What the agent reads: the contact's name, or the number for unknown senders."""
+        return self.contact_name or self.contact_number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+@dataclass(frozen=True)
+class Offer:
+    id: int
+    interaction_id: str
+    agent_id: int
+    offered_at: datetime
+    deadline: datetime
+    auto_answer: bool = False  # at the deadline it opens instead of moving on
+    outcome: OfferOutcome | None = None
+    decided_at: datetime | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.outcome is None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the Interaction Preview shows for one offer."""
+
+    offer: Offer
+    interaction: Interaction
+    case_fields: tuple[tuple[str, str, Any, str], ...]  # (key, label, value, kind)
+    first_text: str
+    may_reject: bool

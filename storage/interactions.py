@@ -1,0 +1,337 @@
+"""Interactions, messages, media and offers: inbound storage and routing decisions.
+
+Ownership changes are conditional updates inside one transaction, so that of two agents
+answering at once exactly one wins, on SQLite and on PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from domain.agents import Agent
+from domain.inbound import NewInbound, StoredInbound
+from domain.interactions import (
+    OPEN_STATES,
+    OWNED_STATES,
+    Channel,
+    Direction,
+    Interaction,
+    MediaItem,
+    Message,
+    Offer,
+    OfferOutcome,
+    Party,
+    State,
+)
+from domain.presence import Status
+from domain.queues import Mode
+from domain.routing import Candidate
+from storage.db import Database
+from storage.repositories import agent_from_row
+from storage.tables import (
+    AgentRow,
+    ContactRow,
+    InteractionRow,
+    MediaRow,
+    MessageRow,
+    OfferRow,
+    PresenceRow,
+)
+
+OWNED = [s.value for s in OWNED_STATES]
+OPEN = [s.value for s in OPEN_STATES]
+
+
+def interaction_from_row(row: InteractionRow, contact_name: str | None) -> Interaction:
+    return Interaction(
+        id=row.id, channel=Channel(row.channel), direction=Direction(row.direction),
+        mode=Mode(row.mode), state=State(row.state), contact_number=row.contact_number,
+        centre_number=row.centre_number, queue_id=row.queue_id, created_at=row.created_at,
+        queued_at=row.queued_at, contact_id=row.contact_id, contact_name=contact_name,
+        owner_id=row.owner_id, accepted_at=row.accepted_at, ended_at=row.ended_at,
+        case_data=dict(row.case_data or {}),
+    )
+
+
+def offer_from_row(row: OfferRow) -> Offer:
+    assert row.id is not None
+    return Offer(
+        id=row.id, interaction_id=row.interaction_id, agent_id=row.agent_id,
+        offered_at=row.offered_at, deadline=row.deadline, auto_answer=row.auto_answer,
+        outcome=OfferOutcome(row.outcome) if row.outcome else None, decided_at=row.decided_at,
+    )
+
+
+class InteractionRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _with_names(self, s: Session, rows: list[InteractionRow]) -> list[Interaction]:
+        ids = {r.contact_id for r in rows if r.contact_id}
+        names: dict[int, str] = {}
+        if ids:
+            for contact in s.exec(select(ContactRow).where(col(ContactRow.id).in_(ids))).all():
+                assert contact.id is not None
+                names[contact.id] = contact.name
+        return [interaction_from_row(r, names.get(r.contact_id or 0)) for r in rows]
+
+    def get(self, interaction_id: str) -> Interaction | None:
+        with self.db.session() as s:
+            row = s.get(InteractionRow, interaction_id)
+            return self._with_names(s, [row])[0] if row else None
+
+    def queued(self, limit: int = 200) -> list[Interaction]:
+        with self.db.session() as s:
+            rows = s.exec(
+                select(InteractionRow)
+                .where(InteractionRow.state == State.QUEUED.value)
+                .order_by(col(InteractionRow.queued_at), col(InteractionRow.created_at))
+                .limit(limit)
+            ).all()
+            return self._with_names(s, list(rows))
+
+    def owned(self, agent_id: int) -> list[Interaction]:
+        with self.db.session() as s:
+            rows = s.exec(
+                select(InteractionRow)
+                .where(InteractionRow.owner_id == agent_id, col(InteractionRow.state).in_(OWNED))
+                .order_by(col(InteractionRow.accepted_at))
+            ).all()
+            return self._with_names(s, list(rows))
+
+    def messages(self, interaction_id: str, limit: int | None = None) -> list[Message]:
+        with self.db.session() as s:
+            query = (
+                select(MessageRow)
+                .where(MessageRow.interaction_id == interaction_id)
+                .order_by(col(MessageRow.created_at), col(MessageRow.id))
+            )
+            if limit:
+                query = query.limit(limit)
+            rows = list(s.exec(query).all())
+            media: dict[int, list[MediaItem]] = {}
+            if rows:
+                for m in s.exec(
+                    select(MediaRow)
+                    .where(col(MediaRow.message_id).in_([r.id for r in rows]))
+                    .order_by(col(MediaRow.position))
+                ).all():
+                    media.setdefault(m.message_id, []).append(
+                        MediaItem(m.id, m.content_type, m.filename, m.size)
+                    )
+            return [
+                Message(
+                    id=r.id or 0, interaction_id=r.interaction_id, party=Party(r.party),
+                    text=r.text, created_at=r.created_at, agent_id=r.agent_id,
+                    media=tuple(media.get(r.id or 0, ())),
+                )
+                for r in rows
+            ]
+
+    def offer(self, offer_id: int) -> Offer | None:
+        with self.db.session() as s:
+            row = s.get(OfferRow, offer_id)
+            return offer_from_row(row) if row else None
+
+    def pending_offers(self, agent_id: int | None = None) -> list[Offer]:
+        with self.db.session() as s:
+            query = select(OfferRow).where(col(OfferRow.outcome).is_(None))
+            if agent_id is not None:
+                query = query.where(OfferRow.agent_id == agent_id)
+            rows = s.exec(query.order_by(col(OfferRow.offered_at), col(OfferRow.id))).all()
+            return [offer_from_row(r) for r in rows]
+
+    def offers_for(self, interaction_id: str) -> list[Offer]:
+        with self.db.session() as s:
+            rows = s.exec(
+                select(OfferRow)
+                .where(OfferRow.interaction_id == interaction_id)
+                .order_by(col(OfferRow.id))
+            ).all()
+            return [offer_from_row(r) for r in rows]
+
+    # -- inbound --------------------------------------------------------------------------
+
+    def find_inbound(self, provider_message_id: str) -> str | None:
+        with self.db.session() as s:
+            return s.exec(
+                select(MessageRow.interaction_id).where(
+                    MessageRow.provider_message_id == provider_message_id
+                )
+            ).first()
+
+    def add_inbound(self, new: NewInbound) -> StoredInbound:
+        try:
+            with self.db.session() as s:
+                stored = self._add_inbound(s, new)
+                s.commit()
+                return stored
+        except IntegrityError:
+            # The same provider message id was stored concurrently: answer as a duplicate.
+            existing = self.find_inbound(new.provider_message_id)
+            if existing is None:
+                raise
+            return StoredInbound(existing, 0, duplicate=True, joined=False)
+
+    def _add_inbound(self, s: Session, new: NewInbound) -> StoredInbound:
+        session_row: InteractionRow | None = None
+        if new.mode is Mode.SESSION and new.channel is Channel.SMS:
+            session_row = s.exec(
+                select(InteractionRow)
+                .where(
+                    InteractionRow.contact_number == new.sender,
+                    InteractionRow.centre_number == new.centre_number,
+                    InteractionRow.mode == Mode.SESSION.value,
+                    col(InteractionRow.state).in_(OPEN),
+                    col(InteractionRow.training).is_(False),
+                )
+                .order_by(col(InteractionRow.created_at).desc())
+            ).first()
+        if session_row is None:
+            row = InteractionRow(
+                id=uuid.uuid4().hex, channel=new.channel.value, mode=new.mode.value,
+                state=State.QUEUED.value, contact_number=new.sender,
+                centre_number=new.centre_number, queue_id=new.queue_id,
+                contact_id=new.contact_id, created_at=new.received_at,
+                queued_at=new.received_at, last_activity_at=new.received_at,
+                case_data=dict(new.case_data),
+            )
+            s.add(row)
+        else:
+            row = session_row
+            row.last_activity_at = new.received_at
+            s.add(row)
+        message = MessageRow(
+            interaction_id=row.id, party=Party.CONTACT.value, text=new.text,
+            created_at=new.received_at, provider_message_id=new.provider_message_id,
+        )
+        s.add(message)
+        s.flush()
+        assert message.id is not None
+        for position, item in enumerate(new.media):
+            s.add(MediaRow(id=item.id, message_id=message.id, content_type=item.content_type,
+                           filename=item.filename, size=item.size, position=position))
+        return StoredInbound(row.id, message.id, duplicate=False,
+                             joined=session_row is not None, owner_id=row.owner_id)
+
+    # -- routing --------------------------------------------------------------------------
+
+    def candidates(self) -> list[Candidate]:
+        with self.db.session() as s:
+            ready = s.exec(
+                select(AgentRow, PresenceRow.since)
+                .join(PresenceRow, col(PresenceRow.agent_id) == col(AgentRow.id))
+                .where(PresenceRow.status == Status.READY.value)
+            ).all()
+            if not ready:
+                return []
+            ids = [a.id for a, _ in ready]
+            owned = dict(s.exec(
+                select(InteractionRow.owner_id, func.count())
+                .where(col(InteractionRow.owner_id).in_(ids), col(InteractionRow.state).in_(OWNED))
+                .group_by(col(InteractionRow.owner_id))
+            ).all())
+            pending = dict(s.exec(
+                select(OfferRow.agent_id, func.count())
+                .where(col(OfferRow.agent_id).in_(ids), col(OfferRow.outcome).is_(None))
+                .group_by(col(OfferRow.agent_id))
+            ).all())
+            last_taken = dict(s.exec(
+                select(OfferRow.agent_id, func.max(OfferRow.decided_at))
+                .where(col(OfferRow.agent_id).in_(ids),
+                       OfferRow.outcome == OfferOutcome.ACCEPTED.value)
+                .group_by(col(OfferRow.agent_id))
+            ).all())
+            last_ended = dict(s.exec(
+                select(InteractionRow.owner_id, func.max(InteractionRow.ended_at))
+                .where(col(InteractionRow.owner_id).in_(ids))
+                .group_by(col(InteractionRow.owner_id))
+            ).all())
+            result: list[Candidate] = []
+            for agent_row, since in ready:
+                agent: Agent = agent_from_row(agent_row)
+                load = owned.get(agent.id, 0) + pending.get(agent.id, 0)
+                if load >= agent.options.sms_capacity:
+                    continue
+                idle = max(t for t in (since, last_taken.get(agent.id), last_ended.get(agent.id))
+                           if t is not None)
+                result.append(Candidate(agent, load, idle))
+            return result
+
+    def refusals_since(self, interaction_id: str, since: datetime) -> set[int]:
+        with self.db.session() as s:
+            rows = s.exec(
+                select(OfferRow.agent_id).where(
+                    OfferRow.interaction_id == interaction_id,
+                    col(OfferRow.outcome).in_(
+                        [OfferOutcome.REJECTED.value, OfferOutcome.TIMEOUT.value]
+                    ),
+                    col(OfferRow.decided_at) >= since,
+                )
+            ).all()
+            return set(rows)
+
+    def create_offer(
+        self, interaction_id: str, agent_id: int, at: datetime, deadline: datetime, auto: bool
+    ) -> Offer | None:
+        with self.db.session() as s:
+            claimed = s.exec(
+                update(InteractionRow)
+                .where(col(InteractionRow.id) == interaction_id,
+                       col(InteractionRow.state) == State.QUEUED.value)
+                .values(state=State.OFFERED.value)
+            )
+            if claimed.rowcount != 1:
+                s.rollback()
+                return None
+            row = OfferRow(interaction_id=interaction_id, agent_id=agent_id, offered_at=at,
+                           deadline=deadline, auto_answer=auto)
+            s.add(row)
+            s.flush()
+            s.exec(
+                update(InteractionRow)
+                .where(col(InteractionRow.id) == interaction_id)
+                .values(current_offer_id=row.id)
+            )
+            s.commit()
+            return offer_from_row(row)
+
+    def decide(self, offer_id: int, outcome: OfferOutcome, at: datetime) -> Offer | None:
+        with self.db.session() as s:
+            settled = s.exec(
+                update(OfferRow)
+                .where(col(OfferRow.id) == offer_id, col(OfferRow.outcome).is_(None))
+                .values(outcome=outcome.value, decided_at=at)
+            )
+            if settled.rowcount != 1:
+                s.rollback()
+                return None
+            row = s.get(OfferRow, offer_id)
+            assert row is not None
+            values: dict[str, Any]
+            if outcome is OfferOutcome.ACCEPTED:
+                values = dict(state=State.ACTIVE.value, owner_id=row.agent_id, accepted_at=at,
+                              last_activity_at=at)
+            else:
+                values = dict(state=State.QUEUED.value, current_offer_id=None)
+            moved = s.exec(
+                update(InteractionRow)
+                .where(col(InteractionRow.id) == row.interaction_id,
+                       col(InteractionRow.state) == State.OFFERED.value,
+                       col(InteractionRow.current_offer_id) == offer_id)
+                .values(**values)
+            )
+            if moved.rowcount != 1:
+                s.rollback()
+                return None
+            s.commit()
+            s.refresh(row)
+            return offer_from_row(row)
