@@ -15,6 +15,7 @@ from domain.auth import AuthService, LockoutPolicy
 from domain.clock import Clock, OffsetClock, SystemClock
 from domain.desktop import AgentService, NotificationService, PresenceService
 from domain.events import EventBus
+from domain.handling import HandlingService
 from domain.inbound import InboundService
 from domain.routing import RoutingService
 from domain.scheduler import Scheduler
@@ -75,6 +76,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         reject_cooldown_seconds=routing_config.get("reject_cooldown_seconds", 120),
     )
     presence.on_change(routing.on_presence)
+    handling = HandlingService(interactions, bus, clock)
+    handling.on_done(lambda _interaction: routing.route_waiting())  # capacity freed
     media = FileMediaStore(settings.data_dir / "media")
     inbound = InboundService(
         interactions, directory, media, bus, clock, routing.route,
@@ -92,6 +95,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         agents=AgentService(agents, bus),
         directory=directory,
         routing=routing,
+        handling=handling,
         inbound=inbound,
         gateway=gateway,
         outbox=gateway,

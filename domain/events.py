@@ -177,3 +177,9 @@ class SmsDelivered(Event):
     to: str
     sender: str
     parts: int
+
+
+@dataclass(frozen=True)
+class InteractionDone(Event):
+    interaction_id: str
+    agent_id: int

@@ -10,6 +10,7 @@ from domain.clock import Clock, OffsetClock
 from domain.desktop import AgentService, NotificationService, PresenceService
 from domain.events import ClockAdvanced, EventBus
 from domain.gateway import Outbox, SmsGateway
+from domain.handling import HandlingService
 from domain.inbound import InboundService
 from domain.ports import DirectoryRepository
 from domain.routing import RoutingService
@@ -29,6 +30,7 @@ class Services:
     agents: AgentService
     directory: DirectoryRepository
     routing: RoutingService
+    handling: HandlingService
     inbound: InboundService
     gateway: SmsGateway
     outbox: Outbox

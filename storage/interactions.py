@@ -304,6 +304,21 @@ class InteractionRepo:
             s.commit()
             return offer_from_row(row)
 
+    def finish(self, interaction_id: str, agent_id: int, at: datetime) -> Interaction | None:
+        with self.db.session() as s:
+            result = s.exec(
+                update(InteractionRow)
+                .where(col(InteractionRow.id) == interaction_id,
+                       col(InteractionRow.owner_id) == agent_id,
+                       col(InteractionRow.state).in_(OWNED))
+                .values(state=State.DONE.value, ended_at=at)
+            )
+            if result.rowcount != 1:
+                s.rollback()
+                return None
+            s.commit()
+        return self.get(interaction_id)
+
     def decide(self, offer_id: int, outcome: OfferOutcome, at: datetime) -> Offer | None:
         with self.db.session() as s:
             settled = s.exec(

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from nicegui import run, ui
+from nicegui import background_tasks, run, ui
+from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from domain.agents import Agent
+from domain.events import InteractionAccepted
 from domain.system import Services
-from ui.frame import DesktopState, desktop_frame, load_state
+from ui.frame import DesktopState, Shell, desktop_frame, load_state
+from ui.interaction_window import InteractionWindow
+from ui.live import follow
 from ui.session import current_agent
 from ui.testids import tid
 
-Body = Callable[[Services, Agent], None]
+Body = Callable[[Services, Agent, Shell, Request], None]
 
 
 def agent_page(
@@ -22,34 +26,67 @@ def agent_page(
     """A page behind login: no agent in this browser means the login page."""
 
     @ui.page(path, title="Parley")
-    async def page() -> RedirectResponse | None:
+    async def page(request: Request) -> RedirectResponse | None:
         agent = await current_agent(services)
         if agent is None:
             return RedirectResponse("/login", status_code=303)
         state: DesktopState = await run.io_bound(load_state, services, agent)
-        with desktop_frame(services, agent, state, active):
+        with desktop_frame(services, agent, state, active) as shell:
             if supervisors_only and not agent.is_supervisor:
                 tid(ui.label("This view is for supervisors."), "forbidden").classes(
                     "text-negative"
                 )
             else:
-                body(services, agent)
+                body(services, agent, shell, request)
         return None
 
     return page
 
 
-def workspace(services: Services, agent: Agent) -> None:
-    with tid(ui.column(), "workspace").classes("w-full items-center q-mt-xl gap-2"):
-        ui.icon("forum", size="3rem").classes("text-grey-5")
-        ui.label("No interaction is open.").classes("text-h6 text-grey-8")
-        ui.label("Go Ready in the status menu to receive SMS and MMS interactions.").classes(
-            "text-grey-7"
-        )
+class Workspace:
+    """The workspace: the selected interaction's window, or a calm empty state."""
+
+    def __init__(self, services: Services, agent: Agent, shell: Shell, request: Request) -> None:
+        self.services = services
+        self.agent = agent
+        self.shell = shell
+        self.area = tid(ui.column(), "workspace").classes("w-full gap-2")
+        shell.open_interaction = lambda i: background_tasks.create(self.open(i), name="open")
+        follow(services.bus, self._accepted, InteractionAccepted)
+        wanted = request.query_params.get("interaction")
+        background_tasks.create(self.open(wanted), name="workspace-open")
+
+    def _accepted(self, event: InteractionAccepted) -> None:
+        if event.agent_id == self.agent.id:
+            background_tasks.create(self.open(event.interaction_id), name="open-accepted")
+
+    async def open(self, interaction_id: str | None) -> None:
+        owned = await run.io_bound(self.services.routing.owned, self.agent.id) or []
+        chosen = next((i for i in owned if i.id == interaction_id), None)
+        if chosen is None and owned and interaction_id is None:
+            chosen = owned[-1]
+        self.area.clear()
+        with self.area:
+            if chosen is None:
+                self.empty()
+            else:
+                InteractionWindow(self.services, self.agent, chosen, self.closed)
+        if self.shell.bar:
+            self.shell.bar.select(chosen.id if chosen else None)
+
+    def closed(self, interaction_id: str) -> None:
+        background_tasks.create(self.open(None), name="after-close")
+
+    def empty(self) -> None:
+        with ui.column().classes("w-full items-center q-mt-xl gap-2"):
+            ui.icon("forum", size="3rem").classes("text-grey-5")
+            ui.label("No interaction is open.").classes("text-h6 text-grey-8")
+            ui.label("Interactions offered to you appear as previews. Go Ready in the status "
+                     "menu to receive SMS and MMS.").classes("text-grey-7")
 
 
 def coming_soon(name: str) -> Body:
-    def body(_services: Services, _agent: Agent) -> None:
+    def body(_services: Services, _agent: Agent, _shell: Shell, _request: Request) -> None:
         with tid(ui.column(), "coming-soon").classes("w-full items-center q-mt-xl gap-2"):
             ui.icon("construction", size="3rem").classes("text-grey-5")
             ui.label(f"{name} is coming soon.").classes("text-h6 text-grey-8")
@@ -58,7 +95,7 @@ def coming_soon(name: str) -> Body:
 
 
 def register(services: Services) -> None:
-    agent_page(services, "/", "nav-desktop", workspace)
+    agent_page(services, "/", "nav-desktop", Workspace)
     agent_page(services, "/contacts", "nav-contacts", coming_soon("The contact directory"))
     agent_page(services, "/callbacks", "nav-callbacks", coming_soon("Callbacks"))
     agent_page(services, "/lessons", "nav-lessons", coming_soon("Lessons"))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nicegui import run, ui
@@ -14,7 +14,9 @@ from domain.notifications import Notification
 from domain.presence import Presence
 from domain.system import Services
 from ui.channel_status import channel_status
+from ui.interaction_bar import InteractionBar
 from ui.my_messages import MyMessages
+from ui.preview import PreviewStack
 from ui.session import forget
 from ui.status_menu import StatusMenu
 from ui.testids import tid
@@ -61,11 +63,24 @@ def add_styles() -> None:
     ui.add_head_html(f"<style>{CSS.read_text(encoding='utf-8')}</style>")
 
 
+@dataclass
+class Shell:
+    """What a page body can use of the shell. ``open_interaction`` shows an interaction:
+    the workspace page opens it in place, other pages go to the workspace."""
+
+    bar: InteractionBar | None = None
+    previews: PreviewStack | None = None
+    open_interaction: Callable[[str], None] = field(
+        default=lambda i: ui.navigate.to(f"/?interaction={i}")
+    )
+
+
 @contextmanager
 def desktop_frame(
     services: Services, agent: Agent, state: DesktopState, active: str
-) -> Iterator[None]:
+) -> Iterator[Shell]:
     """Build the shell; the ``with`` body fills the workspace."""
+    shell = Shell()
     add_styles()
     ui.page_title("Parley")
     with ui.header().classes("parley-header items-center q-px-md q-py-xs gap-3"):
@@ -92,14 +107,10 @@ def desktop_frame(
                 if selected:
                     link.props('aria-current="page"')
                 tid(link, item.testid)
-    with tid(ui.row(), "interaction-bar").classes(
-        "parley-interaction-bar w-full items-center q-px-md gap-2"
-    ).props('role="tablist" aria-label="Interaction Bar"'):
-        ui.label("No interactions").classes("text-grey-7 text-caption").mark(
-            "interaction-bar-empty"
-        )
+    shell.bar = InteractionBar(services, agent, lambda i: shell.open_interaction(i))
+    shell.previews = PreviewStack(services, agent)
     with ui.column().classes("w-full q-pa-md"):
-        yield
+        yield shell
 
 
 async def log_out(services: Services, agent: Agent) -> None:

@@ -1,0 +1,74 @@
+"""The Interaction Bar: one item per open interaction; click to switch to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nicegui import background_tasks, run, ui
+
+from domain.agents import Agent
+from domain.events import InteractionAccepted, InteractionDone, MessageReceived
+from domain.interactions import Channel, Interaction
+from domain.system import Services
+from ui.live import follow
+from ui.testids import tid
+
+
+class InteractionBar:
+    def __init__(
+        self, services: Services, agent: Agent, on_select: Callable[[str], None]
+    ) -> None:
+        self.services = services
+        self.agent = agent
+        self.on_select = on_select
+        self.items: list[Interaction] = []
+        self.selected: str | None = None
+        self.unseen: set[str] = set()
+        self.row = tid(ui.row(), "interaction-bar").classes(
+            "parley-interaction-bar w-full items-center q-px-md gap-2 no-wrap"
+        ).props('role="tablist" aria-label="Interaction Bar"')
+        self.redraw()
+        follow(services.bus, self._changed, InteractionAccepted, InteractionDone)
+        follow(services.bus, self._message, MessageReceived)
+        background_tasks.create(self.reload(), name="interaction-bar-load")
+
+    async def reload(self) -> None:
+        self.items = await run.io_bound(self.services.routing.owned, self.agent.id) or []
+        self.redraw()
+
+    def _changed(self, event: InteractionAccepted | InteractionDone) -> None:
+        if event.agent_id == self.agent.id:
+            background_tasks.create(self.reload(), name="interaction-bar-reload")
+
+    def _message(self, event: MessageReceived) -> None:
+        if event.owner_id == self.agent.id and event.interaction_id != self.selected:
+            self.unseen.add(event.interaction_id)
+            self.redraw()
+
+    def select(self, interaction_id: str | None) -> None:
+        self.selected = interaction_id
+        if interaction_id:
+            self.unseen.discard(interaction_id)
+        self.redraw()
+
+    def redraw(self) -> None:
+        self.row.clear()
+        with self.row:
+            if not self.items:
+                ui.label("No interactions").classes("text-grey-7 text-caption").mark(
+                    "interaction-bar-empty"
+                )
+            for item in self.items:
+                selected = item.id == self.selected
+                button = ui.button(
+                    item.contact_label,
+                    icon="image" if item.channel is Channel.MMS else "sms",
+                    on_click=lambda i=item.id: self.on_select(i),
+                ).props(f"no-caps {'unelevated color=primary' if selected else 'outline'}")
+                tid(button, "interaction-bar-item", interaction_id=item.id,
+                    state=item.state.value, unseen=str(item.id in self.unseen).lower())
+                button.props(f'role="tab" aria-selected="{str(selected).lower()}"')
+                if item.id in self.unseen:
+                    button.classes("parley-bar-unseen")
+                    with button:
+                        ui.badge("new", color="orange").props("floating")
