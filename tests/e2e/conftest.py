@@ -44,10 +44,10 @@ def base_url(server: ServerProcess) -> str:
 def shot(page: Page, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """Save a screenshot under screenshots/ for a person to look at."""
 
-    def take(name: str) -> Path:
+    def take(name: str, of: Page | None = None) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{request.node.name}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        (of or page).screenshot(path=str(path), full_page=True)
         return path
 
     return take

@@ -58,3 +58,43 @@ class MainWindow:
     def log_out(self) -> None:
         self.page.get_by_test_id("logout").click()
         expect(self.page.get_by_test_id("login-username")).to_be_visible()
+
+
+class Desktop(MainWindow):
+    """The main window seen as the place previews and interactions appear."""
+
+    def preview(self, interaction_id: str | None = None):  # type: ignore[no-untyped-def]
+        selector = '[data-testid="preview"]'
+        if interaction_id:
+            selector += f'[data-interaction-id="{interaction_id}"]'
+        return self.page.locator(selector)
+
+    def interaction(self, interaction_id: str | None = None):  # type: ignore[no-untyped-def]
+        selector = '[data-testid="interaction"]'
+        if interaction_id:
+            selector += f'[data-interaction-id="{interaction_id}"]'
+        return self.page.locator(selector)
+
+
+class PhonePage:
+    """The contact phone simulator (/phone)."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+
+    def open(self) -> PhonePage:
+        self.page.goto(f"{self.base_url}/phone")
+        expect(self.page.get_by_test_id("phone-send")).to_be_visible()
+        return self
+
+    def send(self, sender: str, to: str, text: str) -> None:
+        self.page.get_by_test_id("phone-from").fill(sender)
+        self.page.get_by_test_id("phone-to").click()
+        self.page.get_by_role("option").filter(has_text=to).click()
+        self.page.get_by_test_id("phone-text").fill(text)
+        self.page.get_by_test_id("phone-send").click()
+        expect(
+            self.page.locator('[data-testid="phone-inbox-message"][data-direction="sent"]')
+            .filter(has_text=text)
+        ).to_be_visible()
