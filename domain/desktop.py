@@ -128,6 +128,16 @@ class AgentService:
     def list(self) -> list[Agent]:
         return self._repo.list()
 
+    # Options an agent may change for themself; the rest are the administrator's.
+    SELF_SERVICE = ("focus_preview", "preview_sound")
+
+    def set_preference(self, agent_id: int, name: str, value: bool) -> Agent:
+        if name not in self.SELF_SERVICE:
+            raise ValueError(f"'{name}' is not a preference agents set themselves")
+        agent = self._repo.update_options(agent_id, **{name: bool(value)})
+        self._bus.publish(PreferencesChanged(agent_id, {name: bool(value)}))
+        return agent
+
     def set_zoom(self, agent_id: int, zoom: int) -> Agent:
         agent = self._repo.update_options(agent_id, zoom=clamp_zoom(zoom))
         self._bus.publish(PreferencesChanged(agent_id, {"zoom": agent.options.zoom}))

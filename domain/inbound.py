@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ MAX_MEDIA = 10
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
 MAX_MESSAGE_ID = 200
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+_PLACEHOLDER = re.compile(r"\{(number|contact_id|centre)\}")
 
 
 class InboundError(Exception):
@@ -138,7 +140,9 @@ def parse_inbound(payload: Any) -> InboundRequest:
         raise InboundError(400, "text must be a string")
     if len(text) > MAX_TEXT:
         raise InboundError(413, f"text is longer than {MAX_TEXT:,} characters")
-    raw_media = payload.get("media") or []
+    raw_media = payload.get("media")
+    if raw_media is None:  # absent or null: no media
+        raw_media = []
     if not isinstance(raw_media, list):
         raise InboundError(400, "media must be a list")
     if len(raw_media) > MAX_MEDIA:
@@ -256,12 +260,16 @@ class InboundService:
         return InboundResult(stored.interaction_id, request.message_id, joined=stored.joined)
 
     def _case_data(self, request: InboundRequest, contact_id: int | None) -> dict[str, Any]:
-        values = {"number": request.sender, "contact_id": contact_id or "", "centre": request.to}
+        values = {"number": request.sender, "contact_id": str(contact_id or ""),
+                  "centre": request.to}
         data: dict[str, Any] = {}
-        for key, template in self._case_defaults.items():
+        for key, raw in self._case_defaults.items():
+            template = str(raw)
             if "{contact_id}" in template and contact_id is None:
                 continue
-            data[key] = template.format(**values)
+            # Only the three named placeholders are replaced; any other brace is kept as
+            # written (str.format would raise on it and refuse every inbound message).
+            data[key] = _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
         subject = request.text.strip().splitlines()[0] if request.text.strip() else "Image"
         data.setdefault("subject", subject[:80])
         return data

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-E164 = re.compile(r"\+\d{8,15}")
-SHORT_CODE = re.compile(r"\d{3,8}")
+# [0-9], not \d: \d also matches other scripts' digits (Arabic-Indic, fullwidth, ...).
+E164 = re.compile(r"\+[0-9]{8,15}")
+SHORT_CODE = re.compile(r"[0-9]{3,8}")
 
 
 def is_sms_address(value: object) -> bool:

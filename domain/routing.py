@@ -118,7 +118,8 @@ class RoutingService:
             now = self._clock.now()
             refusers = self._repo.refusals_since(interaction_id, now - self.reject_cooldown)
             pool = [c for c in candidates if c.agent.id not in refusers] or candidates
-            pick = min(pool, key=lambda c: (c.idle_since, c.load, c.agent.id))
+            idle = self._idle_since(pool)
+            pick = min(pool, key=lambda c: (idle[c.agent.id], c.load, c.agent.id))
             options = pick.agent.options
             if options.auto_answer is AutoAnswer.AUTO_PREVIEW:
                 deadline = now + timedelta(seconds=max(1, options.auto_answer_seconds))
@@ -136,6 +137,17 @@ class RoutingService:
         if options.auto_answer is AutoAnswer.AUTO:
             self._settle(offer.id, OfferOutcome.ACCEPTED)
         return offer
+
+    def _idle_since(self, pool: list[Candidate]) -> dict[int, datetime]:
+        """When each candidate last became idle. An offer waiting for an answer is work
+        given too: without this, a burst would stack every preview on the agent idle
+        longest (up to their capacity) while the other Ready agents got nothing."""
+        idle = {c.agent.id: c.idle_since for c in pool}
+        if any(c.load for c in pool):
+            for offer in self._repo.pending_offers():
+                if offer.agent_id in idle and offer.offered_at > idle[offer.agent_id]:
+                    idle[offer.agent_id] = offer.offered_at
+        return idle
 
     def route_waiting(self) -> int:
         """Offer waiting interactions, oldest first, while agents are free. Returns offers."""

@@ -16,6 +16,7 @@ from domain.system import Services
 from ui.channel_status import channel_status
 from ui.interaction_bar import InteractionBar
 from ui.my_messages import MyMessages
+from ui.preferences import PreferencesMenu
 from ui.preview import PreviewStack
 from ui.session import forget
 from ui.status_menu import StatusMenu
@@ -90,6 +91,7 @@ def desktop_frame(
         channel_status()
         ui.space()
         ZoomControl(services, agent.id, agent.options.zoom)
+        PreferencesMenu(services, agent)
         MyMessages(services, agent.id, agent.options.time_zone, state.notes, state.unread)
         tid(ui.button("Log out", icon="logout", on_click=lambda: log_out(services, agent)),
             "logout").props("flat no-caps color=white")

@@ -16,7 +16,7 @@ from nicegui import background_tasks, run, ui
 from nicegui.element import Element
 
 from domain.agents import Agent
-from domain.events import OfferEnded, OfferMade
+from domain.events import OfferEnded, OfferMade, PreferencesChanged
 from domain.interactions import Channel, Preview
 from domain.routing import RoutingError
 from domain.system import Services
@@ -68,12 +68,17 @@ class PreviewStack:
         ui.timer(0.5, self._tick)
         follow(services.bus, self._on_offer, OfferMade)
         follow(services.bus, self._on_ended, OfferEnded)
+        follow(services.bus, self._on_preferences, PreferencesChanged)
         background_tasks.create(self.load(), name="previews-load")
 
     async def load(self) -> None:
         previews = await run.io_bound(self.services.routing.previews, self.agent.id) or []
         for preview in previews:
             self._add(preview, announce=False)
+
+    def _on_preferences(self, event: PreferencesChanged) -> None:
+        if event.agent_id == self.agent.id:
+            self.agent = self.agent.with_options(**event.changes)
 
     def _on_offer(self, event: OfferMade) -> None:
         if event.agent_id == self.agent.id and event.offer_id not in self.cards:

@@ -8,6 +8,7 @@ from domain.events import PresenceChanged
 from domain.presence import Presence, PresenceError, Status
 from domain.system import Services
 from ui.live import follow
+from ui.preferences import ASK_NOTIFICATIONS
 from ui.testids import tid
 
 
@@ -53,6 +54,8 @@ class StatusMenu:
         presence = self.services.presence
         try:
             if ready:
+                # Going Ready is a click: the moment a browser lets a page ask to notify.
+                ui.run_javascript(ASK_NOTIFICATIONS)
                 result = await run.io_bound(presence.set_ready, self.agent_id)
             else:
                 result = await run.io_bound(presence.set_not_ready, self.agent_id, reason)

@@ -66,6 +66,8 @@ def build(clock: Clock, tmp_path: Path) -> Built:
         notifications=NotificationService(FakeNotificationRepository(), bus, clock),
         agents=AgentService(agents, bus),
         directory=FakeDirectoryRepository(),
+        # not used by what these tests cover
+        **dict.fromkeys(("routing", "handling", "inbound", "gateway", "outbox", "media")),
     )
     return Built(services, events, fired)
 
