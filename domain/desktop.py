@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 from domain.agents import Agent, clamp_zoom
@@ -18,6 +19,8 @@ from domain.events import (
 from domain.notifications import Level, Notification
 from domain.ports import AgentRepository, NotificationRepository, PresenceRepository
 from domain.presence import Presence, PresenceError, Status
+
+log = logging.getLogger(__name__)
 
 
 class PresenceService:
@@ -87,7 +90,10 @@ class PresenceService:
         presence = self._repo.set(agent_id, status, reason, self._clock.now())
         self._bus.publish(PresenceChanged(agent_id, status.value, reason, presence.since))
         for listener in self._listeners:
-            listener(agent_id, status)
+            try:
+                listener(agent_id, status)
+            except Exception:  # the status is saved; routing retries on its next run
+                log.exception("presence listener failed for agent %s", agent_id)
         return presence
 
 

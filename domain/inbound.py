@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from domain.phone_numbers import is_sms_address
 from domain.ports import DirectoryRepository
 from domain.queues import Mode
 
+log = logging.getLogger(__name__)
 MAX_TEXT = 10_000
 MAX_MEDIA = 10
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
@@ -256,7 +258,12 @@ class InboundService:
             )
         else:
             self._bus.publish(InteractionQueued(stored.interaction_id))
-            self._route(stored.interaction_id)
+            try:
+                self._route(stored.interaction_id)
+            except Exception:
+                # Stored and committed: the gateway must get its 2xx. The interaction
+                # waits in the queue and is offered when routing next runs.
+                log.exception("routing failed for inbound interaction %s", stored.interaction_id)
         return InboundResult(stored.interaction_id, request.message_id, joined=stored.joined)
 
     def _case_data(self, request: InboundRequest, contact_id: int | None) -> dict[str, Any]:

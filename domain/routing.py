@@ -131,11 +131,15 @@ class RoutingService:
             offer = self._repo.create_offer(interaction_id, pick.agent.id, now, deadline, auto)
             if offer is None:
                 return None
-            if options.auto_answer is not AutoAnswer.AUTO:
-                self._scheduler.schedule(OFFER_DEADLINE, str(offer.id), deadline)
+            # Auto-answer too: its deadline (now) is what opens it if the process stops
+            # before the accept below; the accept cancels it.
+            self._scheduler.schedule(OFFER_DEADLINE, str(offer.id), deadline)
         self._bus.publish(OfferMade(offer.id, offer.agent_id, interaction_id))
         if options.auto_answer is AutoAnswer.AUTO:
-            self._settle(offer.id, OfferOutcome.ACCEPTED)
+            try:
+                self._settle(offer.id, OfferOutcome.ACCEPTED)
+            except RoutingError:
+                pass  # settled meanwhile (the agent went Not Ready at this very moment)
         return offer
 
     def _idle_since(self, pool: list[Candidate]) -> dict[int, datetime]:

@@ -6,6 +6,8 @@ nothing more. A few counters let tests prove that something did *not* happen.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -15,9 +17,23 @@ from domain.case_data import CaseDataField
 from domain.contacts import Contact
 from domain.dispositions import DispositionCode
 from domain.events import Event
+from domain.inbound import NewInbound, StoredInbound
+from domain.interactions import (
+    OPEN_STATES,
+    OWNED_STATES,
+    Channel,
+    Direction,
+    Interaction,
+    Message,
+    Offer,
+    OfferOutcome,
+    Party,
+    State,
+)
 from domain.notifications import Level, Notification
 from domain.presence import Presence, Status
-from domain.queues import CentreNumber, Queue
+from domain.queues import CentreNumber, Mode, Queue
+from domain.routing import Candidate
 from domain.scheduler import Deadline
 from domain.standard_responses import StandardResponse
 
@@ -146,17 +162,37 @@ class FakeNotificationRepository:
 
 
 class FakeDirectoryRepository:
+    """Reference data given to the constructor (empty by default)."""
+
+    def __init__(
+        self,
+        *,
+        queues: Sequence[Queue] = (),
+        centre_numbers: Sequence[CentreNumber] = (),
+        contacts: Sequence[Contact] = (),
+        case_data_fields: Sequence[CaseDataField] = (),
+    ) -> None:
+        self._queues = list(queues)
+        self._centre_numbers = list(centre_numbers)
+        self._contacts = list(contacts)
+        self._case_data_fields = sorted(case_data_fields, key=lambda f: f.position)
+
     def queues(self) -> list[Queue]:
-        return []
+        return list(self._queues)
 
     def centre_numbers(self) -> list[CentreNumber]:
-        return []
+        return list(self._centre_numbers)
 
     def contacts(self, limit: int = 100) -> list[Contact]:
-        return []
+        return self._contacts[:limit]
+
+    def contact(self, contact_id: int) -> Contact | None:
+        return next((c for c in self._contacts if c.id == contact_id), None)
 
     def contact_by_phone(self, number: str) -> Contact | None:
-        return None
+        return next(
+            (c for c in self._contacts if any(p.number == number for p in c.phones)), None
+        )
 
     def disposition_codes(self) -> list[DispositionCode]:
         return []
@@ -165,7 +201,7 @@ class FakeDirectoryRepository:
         return []
 
     def case_data_fields(self) -> list[CaseDataField]:
-        return []
+        return list(self._case_data_fields)
 
 
 class FakeDeadlineStore:
@@ -221,3 +257,250 @@ class RecordingBus:
 
     def of(self, kind: type[Event]) -> list[Event]:
         return [e for e in self.events if isinstance(e, kind)]
+
+
+class FakeInteractionRepo:
+    """Interactions, messages, media and offers in dicts, mirroring ``storage/interactions.py``.
+
+    Implements ``domain.routing.RoutingRepository`` and ``domain.inbound.InboundRepository``
+    (and ``finish`` of the handling repository). Like the SQL repository:
+    - an offer is created only from ``queued`` (one conditional update);
+    - only a pending offer is decided, and only while it is the interaction's current offer:
+      accepted makes its agent the owner (``active``), any other outcome re-queues it;
+    - candidates are Ready agents whose load (owned interactions in ``OWNED_STATES`` plus
+      pending offers) is below their SMS capacity; idle since = the latest of their
+      presence time, their last accepted offer and the last interaction they ended;
+    - an SMS in session mode joins the newest open session-mode interaction from the same
+      sender to the same centre number.
+
+    ``fail_next_add`` makes the next ``add_inbound`` raise, like a database error.
+    """
+
+    def __init__(
+        self,
+        presence: FakePresenceRepository,
+        agents: FakeAgentRepository,
+        directory: FakeDirectoryRepository | None = None,
+    ) -> None:
+        self._presence = presence
+        self._agents = agents
+        self._directory = directory or FakeDirectoryRepository()
+        self._interactions: dict[str, Interaction] = {}
+        self._current_offer: dict[str, int | None] = {}
+        self._messages: list[Message] = []
+        self._provider_ids: dict[str, str] = {}  # provider message id -> interaction id
+        self._offers: dict[int, Offer] = {}
+        self.fail_next_add: Exception | None = None
+        self.add_inbound_calls = 0
+        self.candidates_calls = 0
+
+    # -- helpers for tests ----------------------------------------------------------------
+
+    def all_interactions(self) -> list[Interaction]:
+        return [self._named(i) for i in self._interactions.values()]
+
+    def all_messages(self) -> list[Message]:
+        return list(self._messages)
+
+    def offers_for(self, interaction_id: str) -> list[Offer]:
+        return sorted(
+            (o for o in self._offers.values() if o.interaction_id == interaction_id),
+            key=lambda o: o.id,
+        )
+
+    def all_offers(self) -> list[Offer]:
+        return sorted(self._offers.values(), key=lambda o: o.id)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _named(self, interaction: Interaction) -> Interaction:
+        contact = (
+            self._directory.contact(interaction.contact_id) if interaction.contact_id else None
+        )
+        return replace(interaction, contact_name=contact.name if contact else None)
+
+    def get(self, interaction_id: str) -> Interaction | None:
+        found = self._interactions.get(interaction_id)
+        return self._named(found) if found else None
+
+    def queued(self, limit: int = 200) -> list[Interaction]:
+        rows = [i for i in self._interactions.values() if i.state is State.QUEUED]
+        # sorted() is stable: equal times keep the order they were stored in.
+        rows.sort(key=lambda i: (i.queued_at or i.created_at, i.created_at))
+        return [self._named(i) for i in rows[:limit]]
+
+    def owned(self, agent_id: int) -> list[Interaction]:
+        rows = [
+            i for i in self._interactions.values()
+            if i.owner_id == agent_id and i.state in OWNED_STATES
+        ]
+        rows.sort(key=lambda i: i.accepted_at or i.created_at)
+        return [self._named(i) for i in rows]
+
+    def messages(self, interaction_id: str, limit: int | None = None) -> list[Message]:
+        rows = [m for m in self._messages if m.interaction_id == interaction_id]
+        rows.sort(key=lambda m: (m.created_at, m.id))
+        return rows[:limit] if limit else rows
+
+    def offer(self, offer_id: int) -> Offer | None:
+        return self._offers.get(offer_id)
+
+    def pending_offers(self, agent_id: int | None = None) -> list[Offer]:
+        rows = [
+            o for o in self._offers.values()
+            if o.pending and (agent_id is None or o.agent_id == agent_id)
+        ]
+        return sorted(rows, key=lambda o: (o.offered_at, o.id))
+
+    # -- inbound --------------------------------------------------------------------------
+
+    def find_inbound(self, provider_message_id: str) -> str | None:
+        return self._provider_ids.get(provider_message_id)
+
+    def add_inbound(self, new: NewInbound) -> StoredInbound:
+        self.add_inbound_calls += 1
+        if self.fail_next_add is not None:
+            error, self.fail_next_add = self.fail_next_add, None
+            raise error
+        existing = self._provider_ids.get(new.provider_message_id)
+        if existing is not None:  # the unique index on provider_message_id
+            return StoredInbound(existing, 0, duplicate=True, joined=False)
+        session: Interaction | None = None
+        if new.mode is Mode.SESSION and new.channel is Channel.SMS:
+            open_sessions = [
+                i for i in self._interactions.values()
+                if i.contact_number == new.sender
+                and i.centre_number == new.centre_number
+                and i.mode is Mode.SESSION
+                and i.state in OPEN_STATES
+            ]
+            if open_sessions:
+                session = max(open_sessions, key=lambda i: i.created_at)
+        if session is None:
+            interaction = Interaction(
+                id=uuid.uuid4().hex, channel=new.channel, direction=Direction.INBOUND,
+                mode=new.mode, state=State.QUEUED, contact_number=new.sender,
+                centre_number=new.centre_number, queue_id=new.queue_id,
+                created_at=new.received_at, queued_at=new.received_at,
+                contact_id=new.contact_id, case_data=dict(new.case_data),
+            )
+            self._interactions[interaction.id] = interaction
+            self._current_offer[interaction.id] = None
+        else:
+            interaction = session
+        message = Message(
+            id=len(self._messages) + 1, interaction_id=interaction.id, party=Party.CONTACT,
+            text=new.text, created_at=new.received_at, media=tuple(new.media),
+        )
+        self._messages.append(message)
+        self._provider_ids[new.provider_message_id] = interaction.id
+        return StoredInbound(interaction.id, message.id, duplicate=False,
+                             joined=session is not None, owner_id=interaction.owner_id)
+
+    # -- routing --------------------------------------------------------------------------
+
+    def candidates(self) -> list[Candidate]:
+        self.candidates_calls += 1
+        result: list[Candidate] = []
+        for presence in self._presence.all():
+            if presence.status is not Status.READY:
+                continue
+            agent = self._agents.get(presence.agent_id)
+            if agent is None:
+                continue
+            owned = sum(
+                1 for i in self._interactions.values()
+                if i.owner_id == agent.id and i.state in OWNED_STATES
+            )
+            pending = sum(1 for o in self._offers.values() if o.agent_id == agent.id and o.pending)
+            if owned + pending >= agent.options.sms_capacity:
+                continue
+            taken = [
+                o.decided_at for o in self._offers.values()
+                if o.agent_id == agent.id and o.outcome is OfferOutcome.ACCEPTED
+                and o.decided_at is not None
+            ]
+            ended = [
+                i.ended_at for i in self._interactions.values()
+                if i.owner_id == agent.id and i.ended_at is not None
+            ]
+            idle = max([presence.since, *taken, *ended])
+            result.append(Candidate(agent, owned + pending, idle))
+        return result
+
+    def refusals_since(self, interaction_id: str, since: datetime) -> set[int]:
+        return {
+            o.agent_id for o in self._offers.values()
+            if o.interaction_id == interaction_id
+            and o.outcome in (OfferOutcome.REJECTED, OfferOutcome.TIMEOUT)
+            and o.decided_at is not None and o.decided_at >= since
+        }
+
+    def create_offer(
+        self, interaction_id: str, agent_id: int, at: datetime, deadline: datetime, auto: bool
+    ) -> Offer | None:
+        interaction = self._interactions.get(interaction_id)
+        if interaction is None or interaction.state is not State.QUEUED:
+            return None
+        offer = Offer(len(self._offers) + 1, interaction_id, agent_id, at, deadline, auto)
+        self._offers[offer.id] = offer
+        self._interactions[interaction_id] = replace(interaction, state=State.OFFERED)
+        self._current_offer[interaction_id] = offer.id
+        return offer
+
+    def decide(self, offer_id: int, outcome: OfferOutcome, at: datetime) -> Offer | None:
+        offer = self._offers.get(offer_id)
+        if offer is None or not offer.pending:
+            return None
+        interaction = self._interactions.get(offer.interaction_id)
+        if (
+            interaction is None
+            or interaction.state is not State.OFFERED
+            or self._current_offer.get(interaction.id) != offer_id
+        ):
+            return None  # the SQL repository rolls the whole decision back
+        if outcome is OfferOutcome.ACCEPTED:
+            moved = replace(interaction, state=State.ACTIVE, owner_id=offer.agent_id,
+                            accepted_at=at)
+        else:
+            moved = replace(interaction, state=State.QUEUED)
+            self._current_offer[interaction.id] = None
+        self._interactions[interaction.id] = moved
+        settled = replace(offer, outcome=outcome, decided_at=at)
+        self._offers[offer_id] = settled
+        return settled
+
+    # -- handling -------------------------------------------------------------------------
+
+    def finish(self, interaction_id: str, agent_id: int, at: datetime) -> Interaction | None:
+        interaction = self._interactions.get(interaction_id)
+        if (
+            interaction is None
+            or interaction.owner_id != agent_id
+            or interaction.state not in OWNED_STATES
+        ):
+            return None
+        self._interactions[interaction_id] = replace(interaction, state=State.DONE, ended_at=at)
+        return self.get(interaction_id)
+
+
+class FakeMediaStore:
+    """Media bytes in a dict; ``deleted`` lists what was removed, in order."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[bytes, str]] = {}
+        self.deleted: list[str] = []
+        self._next = 0
+
+    def save(self, data: bytes, content_type: str) -> str:
+        self._next += 1
+        media_id = f"media-{self._next:04d}"
+        self.files[media_id] = (data, content_type)
+        return media_id
+
+    def read(self, media_id: str) -> bytes:
+        return self.files[media_id][0]
+
+    def delete(self, media_id: str) -> None:
+        self.deleted.append(media_id)
+        self.files.pop(media_id, None)
