@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import logging
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -207,6 +209,9 @@ class InboundService:
         self._clock = clock
         self._route = route  # callable(interaction_id): offer it to an agent if one is free
         self._case_defaults = dict(case_data_defaults or {})
+        # Session texts look for an open session, then insert: one at a time in this
+        # process, so two texts arriving together cannot open two sessions.
+        self._session_lock = threading.Lock()
 
     def receive(self, request: InboundRequest) -> InboundResult:
         """Store a validated inbound message, then join it to a session or route it.
@@ -229,8 +234,9 @@ class InboundService:
             for item in request.media:
                 media_id = self._media.save(item.data, item.content_type)
                 saved.append(MediaItem(media_id, item.content_type, item.filename, len(item.data)))
-            stored = self._repo.add_inbound(
-                NewInbound(
+            lock = self._session_lock if mode is Mode.SESSION else contextlib.nullcontext()
+            with lock:
+                stored = self._repo.add_inbound(NewInbound(
                     provider_message_id=request.message_id,
                     sender=request.sender,
                     centre_number=centre.number,
@@ -242,8 +248,7 @@ class InboundService:
                     received_at=self._clock.now(),
                     media=tuple(saved),
                     case_data=self._case_data(request, contact.id if contact else None),
-                )
-            )
+                ))
         except Exception:
             for item in saved:
                 self._media.delete(item.id)

@@ -36,7 +36,10 @@ class LoginAttempts(Protocol):
 
     def record_failure(
         self, username: str, at: datetime, locked_until: datetime | None
-    ) -> int: ...
+    ) -> int:
+        """Count one more failure atomically and return the new count; a ``locked_until``
+        of None leaves an existing lock in place (only :meth:`reset` lifts it)."""
+        ...
 
     def reset(self, username: str) -> None: ...
 

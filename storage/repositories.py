@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from domain.agents import Agent, AgentOptions, AutoAnswer, Role
@@ -119,14 +120,39 @@ class LoginAttemptRepo:
             return row.failures, row.last_failure_at, row.locked_until
 
     def record_failure(self, username: str, at: datetime, locked_until: datetime | None) -> int:
-        with self.db.session() as s:
-            row = s.get(LoginAttemptRow, username) or LoginAttemptRow(username=username)
-            row.failures += 1
-            row.last_failure_at = at
-            row.locked_until = locked_until
-            s.add(row)
-            s.commit()
-            return row.failures
+        """Count one failed login and return the new count.
+
+        Parallel guesses are all counted: the increment happens in the database, not on a
+        copy read earlier. ``locked_until=None`` keeps an existing lock (a guess that read
+        the count before another one locked the name must not unlock it); ``reset`` lifts it.
+        """
+        changes: dict[str, Any] = {
+            "failures": col(LoginAttemptRow.failures) + 1, "last_failure_at": at,
+        }
+        if locked_until is not None:
+            changes["locked_until"] = locked_until
+        where = col(LoginAttemptRow.username) == username
+        for attempt in range(2):
+            with self.db.session() as s:
+                if s.exec(update(LoginAttemptRow).where(where).values(**changes)).rowcount:
+                    failures = s.exec(select(LoginAttemptRow.failures).where(where)).one()
+                    s.commit()
+                    return failures
+                s.add(
+                    LoginAttemptRow(
+                        username=username, failures=1, last_failure_at=at,
+                        locked_until=locked_until,
+                    )
+                )
+                try:
+                    s.commit()
+                    return 1
+                except IntegrityError:
+                    # A parallel failure created the row first: count on that row instead.
+                    s.rollback()
+                    if attempt:
+                        raise
+        raise AssertionError("unreachable")
 
     def reset(self, username: str) -> None:
         with self.db.session() as s:
@@ -168,14 +194,27 @@ class PresenceRepo:
             return presence_from_row(row) if row else None
 
     def set(self, agent_id: int, status: Status, reason: str | None, since: datetime) -> Presence:
-        with self.db.session() as s:
-            row = s.get(PresenceRow, agent_id) or PresenceRow(
-                agent_id=agent_id, status=status.value, since=since
-            )
-            row.status, row.reason, row.since = status.value, reason, since
-            s.add(row)
-            s.commit()
-            return presence_from_row(row)
+        changes = {"status": status.value, "reason": reason, "since": since}
+        for attempt in range(2):
+            with self.db.session() as s:
+                updated = s.exec(
+                    update(PresenceRow)
+                    .where(col(PresenceRow.agent_id) == agent_id)
+                    .values(**changes)
+                ).rowcount
+                if not updated:
+                    s.add(PresenceRow(agent_id=agent_id, **changes))
+                try:
+                    s.commit()
+                    break
+                except IntegrityError:
+                    # Another tab created this agent's row first: update it on the next pass
+                    # (or, for a missing agent, fail again and raise).
+                    s.rollback()
+                    if attempt:
+                        raise
+        # The same instant as stored, in UTC as ``get`` returns it.
+        return Presence(agent_id, status, reason, since.astimezone(UTC))
 
     def all(self) -> list[Presence]:
         with self.db.session() as s:

@@ -103,9 +103,10 @@ class FakeLoginAttempts:
         return self.rows.get(username, (0, None, None))
 
     def record_failure(self, username: str, at: datetime, locked_until: datetime | None) -> int:
-        failures = self.get(username)[0] + 1
-        self.rows[username] = (failures, at, locked_until)
-        return failures
+        failures, _last, lock = self.get(username)
+        # like storage: None leaves an existing lock in place; only reset() lifts it
+        self.rows[username] = (failures + 1, at, locked_until or lock)
+        return failures + 1
 
     def reset(self, username: str) -> None:
         self.rows.pop(username, None)
