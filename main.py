@@ -113,7 +113,7 @@ def main() -> None:
     from nicegui import app, run, ui
 
     from api import routes
-    from ui import desktop, login
+    from ui import desktop, login, phone
 
     services = build_services(settings)
     ticker: list[asyncio.Task[None]] = []
@@ -146,6 +146,7 @@ def main() -> None:
     routes.register(app, services)
     login.register(services)
     desktop.register(services)
+    phone.register(services)
     ui.run(
         host=settings.host,
         port=settings.port,

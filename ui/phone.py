@@ -7,12 +7,14 @@ the phone's number is read from its outbox and shown part by part, live.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import mimetypes
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from nicegui import background_tasks, run, ui
 from nicegui.events import MultiUploadEventArguments
@@ -36,12 +38,10 @@ from ui.live import follow
 from ui.session import current_agent
 from ui.testids import tid
 
+R = TypeVar("R")
 DEFAULT_FROM = "+14155550123"  # Jordan Lee in the demo data
 POLL_SECONDS = 3.0  # fallback refresh: outbox rows written by another process fire no event
-NUMBER_HELP = (
-    "Enter a phone number as + and 8 to 15 digits (like +14155550123) "
-    "or a 3 to 8 digit short code."
-)
+NUMBER_HELP = "Use + and 8 to 15 digits (like +14155550123) or a 3 to 8 digit short code."
 ACCEPT = ",".join((".jpg", ".jpeg", ".png", ".gif", ".webp", *IMAGE_TYPES))
 UNAVAILABLE = (
     "The contact phone simulator is not available here. It is open in demo or test mode, "
@@ -54,7 +54,7 @@ CSS = """
   background: #1f2937; box-shadow: 0 4px 18px rgba(0,0,0,0.18); }
 .parley-phone-screen { background: #ffffff; border-radius: 1.3rem; overflow: hidden; }
 .parley-phone-bar { background: #0f2a44; color: #ffffff; }
-.parley-phone-chat { height: 24rem; background: #f3f4f6; }
+.parley-phone-chat { height: clamp(12rem, calc(100vh - 30rem), 26rem); background: #f3f4f6; }
 .parley-bubble { max-width: 80%; padding: 0.45rem 0.7rem; border-radius: 1rem;
   white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.35; }
 .parley-bubble.sent { align-self: flex-end; background: #1d4ed8; color: #ffffff;
@@ -162,6 +162,19 @@ def load_setup(services: Services) -> Setup:
     return Setup(services.directory.centre_numbers(), services.directory.contacts())
 
 
+async def off_loop(fn: Callable[..., R], *args: object) -> R | None:
+    """``run.io_bound``, but a cancelled caller stays cancelled.
+
+    ``io_bound`` swallows the cancellation and returns ``None``; the page's refresh timer
+    would then sleep on through a shutdown instead of ending.
+    """
+    result = await run.io_bound(fn, *args)
+    task = asyncio.current_task()
+    if result is None and task is not None and task.cancelling():
+        raise asyncio.CancelledError
+    return result
+
+
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -219,7 +232,8 @@ class PhoneSimulator:
             with ui.row().classes("w-full items-start no-wrap gap-1"):
                 self.from_input = tid(
                     ui.input("This phone's number (from)", value=DEFAULT_FROM), "phone-from"
-                ).props('outlined dense autocomplete="tel" inputmode="tel"').classes("col")
+                ).props('outlined dense hide-bottom-space autocomplete="tel" inputmode="tel"')
+                self.from_input.classes("col")
                 self.from_input.on("blur", self.apply_number)
                 self.from_input.on("keydown.enter", self.apply_number)
                 with tid(ui.button(icon="contacts"), "phone-contacts").props(
@@ -251,6 +265,7 @@ class PhoneSimulator:
             self.error.props('role="alert" aria-live="assertive"')
             self.error.set_visibility(False)
             self.chips = tid(ui.row(), "phone-attachments").classes("w-full gap-1")
+            self.chips.set_visibility(False)
             self.upload = tid(
                 ui.upload(
                     multiple=True, auto_upload=True, max_files=MAX_MEDIA,
@@ -330,6 +345,7 @@ class PhoneSimulator:
 
     def show_attachments(self) -> None:
         self.chips.clear()
+        self.chips.set_visibility(bool(self.attachments))
         with self.chips:
             for index, item in enumerate(self.attachments):
                 # File names are untrusted: set as values, never parsed as props strings.
@@ -372,7 +388,7 @@ class PhoneSimulator:
         self.sending = True
         self.send_button.props("loading")
         try:
-            result = await run.io_bound(
+            result = await off_loop(
                 send_from_phone, self.services, message_id, sender, to, text, attachments
             )
         except InboundError as exc:
@@ -389,6 +405,7 @@ class PhoneSimulator:
             self.services.clock.now(),
         ))
         self.text.set_value("")
+        self.text.run_method("focus")  # ready for the next message
         self.attachments.clear()
         self.show_attachments()
         self.render()
@@ -398,7 +415,7 @@ class PhoneSimulator:
         """Read what the gateway delivered to the current number (off the loop), then draw."""
         self.generation += 1
         generation, number = self.generation, self.number
-        delivered = await run.io_bound(self.services.outbox.delivered, number)
+        delivered = await off_loop(self.services.outbox.delivered, number)
         if delivered is None or generation != self.generation or number != self.number:
             return  # a newer reload (or another number) took over
         self.delivered = delivered
@@ -483,7 +500,7 @@ def register(services: Services) -> None:
             return
         ui.add_css(CSS)
         ui.add_body_html(VISIBILITY_SCRIPT)
-        setup = await run.io_bound(load_setup, services) or Setup()
+        setup = await off_loop(load_setup, services) or Setup()
         phone = PhoneSimulator(services, setup)
         phone.show_owner()
         ui.on("parley_phone_visibility", lambda e: phone.on_visibility(e.args))
