@@ -76,14 +76,23 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         reject_cooldown_seconds=routing_config.get("reject_cooldown_seconds", 120),
     )
     presence.on_change(routing.on_presence)
-    handling = HandlingService(interactions, bus, clock)
+    gateway = SimulatedGateway(db)
+    handling = HandlingService(
+        interactions, bus, clock, gateway=gateway, agents=agents, reference=directory,
+        scheduler=scheduler,
+        session_timeout_seconds=settings.section("session").get(
+            "inactivity_timeout_seconds", 900),
+        max_parts=settings.section("sms").get("max_parts", 10),
+        recent_days=settings.section("contact_history").get("recent_days", 7),
+    )
     handling.on_done(lambda _interaction: routing.route_waiting())  # capacity freed
+    routing.on_accept(lambda offer: handling.started(offer.interaction_id, offer.agent_id))
     media = FileMediaStore(settings.data_dir / "media")
     inbound = InboundService(
         interactions, directory, media, bus, clock, routing.route,
         case_data_defaults=settings.section("case_data").get("defaults", {}),
     )
-    gateway = SimulatedGateway(db)
+    inbound.on_joined(handling.note_activity)
     return Services(
         settings=settings,
         clock=clock,

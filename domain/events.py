@@ -183,3 +183,27 @@ class SmsDelivered(Event):
 class InteractionDone(Event):
     interaction_id: str
     agent_id: int
+
+
+@dataclass(frozen=True)
+class MessageSent(Event):
+    """An agent's reply joined the transcript (its parts went through the gateway)."""
+
+    interaction_id: str
+    agent_id: int
+    message_id: int
+
+
+@dataclass(frozen=True)
+class InteractionUpdated(Event):
+    """Notes, case data, disposition or state changed; windows showing it redraw."""
+
+    interaction_id: str
+    owner_id: int | None
+    what: str
+
+
+@dataclass(frozen=True)
+class InteractionExpired(Event):
+    interaction_id: str
+    owner_id: int | None

@@ -8,7 +8,7 @@ import contextlib
 import logging
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -212,6 +212,11 @@ class InboundService:
         # Session texts look for an open session, then insert: one at a time in this
         # process, so two texts arriving together cannot open two sessions.
         self._session_lock = threading.Lock()
+        self._join_listeners: list[Callable[[str], None]] = []
+
+    def on_joined(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(interaction_id)`` when a text joins an open session."""
+        self._join_listeners.append(listener)
 
     def receive(self, request: InboundRequest) -> InboundResult:
         """Store a validated inbound message, then join it to a session or route it.
@@ -258,6 +263,8 @@ class InboundService:
                 self._media.delete(item.id)
             return InboundResult(stored.interaction_id, request.message_id, duplicate=True)
         if stored.joined:
+            for listener in self._join_listeners:
+                listener(stored.interaction_id)
             self._bus.publish(
                 MessageReceived(stored.interaction_id, stored.message_id, stored.owner_id)
             )

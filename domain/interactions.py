@@ -85,6 +85,8 @@ class Interaction:
     accepted_at: datetime | None = None
     ended_at: datetime | None = None
     case_data: dict[str, Any] = field(default_factory=dict)
+    disposition: str | None = None
+    last_activity_at: datetime | None = None
 
     @property
     def contact_label(self) -> str:
@@ -94,6 +96,15 @@ class Interaction:
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    interaction_id: str
+    agent_id: int | None
+    text: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -103,6 +104,11 @@ class RoutingService:
         # One routing decision at a time in this process (capacity is read then used).
         self._lock = threading.RLock()
         scheduler.on(OFFER_DEADLINE, self._on_deadline)
+        self._accept_listeners: list[Callable[[Offer], None]] = []
+
+    def on_accept(self, listener: Callable[[Offer], None]) -> None:
+        """Call ``listener(offer)`` when an agent becomes an interaction's owner."""
+        self._accept_listeners.append(listener)
 
     # -- offering -------------------------------------------------------------------------
 
@@ -215,6 +221,11 @@ class RoutingService:
         self._scheduler.cancel(OFFER_DEADLINE, str(offer_id))
         self._bus.publish(OfferEnded(offer.id, offer.agent_id, offer.interaction_id, outcome))
         if outcome is OfferOutcome.ACCEPTED:
+            for listener in self._accept_listeners:
+                try:
+                    listener(offer)
+                except Exception:
+                    log.exception("accept listener failed for offer %s", offer.id)
             self._bus.publish(InteractionAccepted(offer.interaction_id, offer.agent_id))
         else:
             self.route(offer.interaction_id)

@@ -7,6 +7,7 @@ answering at once exactly one wins, on SQLite and on PostgreSQL alike.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from domain.interactions import (
     Interaction,
     MediaItem,
     Message,
+    Note,
     Offer,
     OfferOutcome,
     Party,
@@ -36,10 +38,13 @@ from storage.db import Database
 from storage.repositories import agent_from_row
 from storage.tables import (
     AgentRow,
+    ContactPhoneRow,
     ContactRow,
+    DraftRow,
     InteractionRow,
     MediaRow,
     MessageRow,
+    NoteRow,
     OfferRow,
     PresenceRow,
 )
@@ -55,7 +60,8 @@ def interaction_from_row(row: InteractionRow, contact_name: str | None) -> Inter
         centre_number=row.centre_number, queue_id=row.queue_id, created_at=row.created_at,
         queued_at=row.queued_at, contact_id=row.contact_id, contact_name=contact_name,
         owner_id=row.owner_id, accepted_at=row.accepted_at, ended_at=row.ended_at,
-        case_data=dict(row.case_data or {}),
+        case_data=dict(row.case_data or {}), disposition=row.disposition,
+        last_activity_at=row.last_activity_at,
     )
 
 
@@ -350,3 +356,126 @@ class InteractionRepo:
             s.commit()
             s.refresh(row)
             return offer_from_row(row)
+
+    # -- handling -------------------------------------------------------------------------
+
+    def add_message(
+        self, interaction_id: str, party: Party, text: str, at: datetime,
+        agent_id: int | None = None,
+    ) -> Message:
+        with self.db.session() as s:
+            row = MessageRow(interaction_id=interaction_id, party=party.value, text=text,
+                             created_at=at, agent_id=agent_id)
+            s.add(row)
+            s.commit()
+            s.refresh(row)
+            assert row.id is not None
+            return Message(row.id, interaction_id, party, text, at, agent_id)
+
+    def set_state(
+        self, interaction_id: str, state: State, expect: Sequence[State]
+    ) -> Interaction | None:
+        with self.db.session() as s:
+            result = s.exec(
+                update(InteractionRow)
+                .where(col(InteractionRow.id) == interaction_id,
+                       col(InteractionRow.state).in_([e.value for e in expect]))
+                .values(state=state.value)
+            )
+            if result.rowcount != 1:
+                s.rollback()
+                return None
+            s.commit()
+        return self.get(interaction_id)
+
+    def touch(self, interaction_id: str, at: datetime) -> None:
+        with self.db.session() as s:
+            s.exec(update(InteractionRow).where(col(InteractionRow.id) == interaction_id)
+                   .values(last_activity_at=at))
+            s.commit()
+
+    def set_disposition(self, interaction_id: str, code: str | None) -> None:
+        with self.db.session() as s:
+            s.exec(update(InteractionRow).where(col(InteractionRow.id) == interaction_id)
+                   .values(disposition=code))
+            s.commit()
+
+    def set_case_value(self, interaction_id: str, key: str, value: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            row = s.get(InteractionRow, interaction_id, with_for_update=True)
+            if row is None:
+                raise LookupError(interaction_id)
+            data = dict(row.case_data or {})
+            data[key] = value
+            row.case_data = data  # a new dict, so the JSON column is written
+            s.add(row)
+            s.commit()
+            return data
+
+    def add_note(self, interaction_id: str, agent_id: int, text: str, at: datetime) -> Note:
+        with self.db.session() as s:
+            row = NoteRow(interaction_id=interaction_id, agent_id=agent_id, text=text,
+                          created_at=at)
+            s.add(row)
+            s.commit()
+            s.refresh(row)
+            assert row.id is not None
+            return Note(row.id, interaction_id, agent_id, text, at)
+
+    def notes(self, interaction_id: str) -> list[Note]:
+        with self.db.session() as s:
+            rows = s.exec(select(NoteRow).where(NoteRow.interaction_id == interaction_id)
+                          .order_by(col(NoteRow.created_at), col(NoteRow.id))).all()
+            return [Note(r.id or 0, r.interaction_id, r.agent_id, r.text, r.created_at)
+                    for r in rows]
+
+    def save_draft(self, interaction_id: str, agent_id: int, text: str, at: datetime) -> None:
+        with self.db.session() as s:
+            row = s.get(DraftRow, (interaction_id, agent_id))
+            if row is None:
+                if not text:
+                    return
+                row = DraftRow(interaction_id=interaction_id, agent_id=agent_id, text=text,
+                               updated_at=at)
+            row.text, row.updated_at = text, at
+            s.add(row)
+            s.commit()
+
+    def draft(self, interaction_id: str, agent_id: int) -> str:
+        with self.db.session() as s:
+            row = s.get(DraftRow, (interaction_id, agent_id))
+            return row.text if row else ""
+
+    def contact_interactions(
+        self, contact_number: str, contact_id: int | None, since: datetime, limit: int = 50
+    ) -> list[Interaction]:
+        with self.db.session() as s:
+            numbers = [contact_number]
+            if contact_id is not None:
+                numbers += list(s.exec(select(ContactPhoneRow.number)
+                                       .where(ContactPhoneRow.contact_id == contact_id)).all())
+            who = col(InteractionRow.contact_number).in_(numbers)
+            if contact_id is not None:
+                who = who | (col(InteractionRow.contact_id) == contact_id)
+            rows = s.exec(
+                select(InteractionRow)
+                .where(who, col(InteractionRow.training).is_(False),
+                       col(InteractionRow.state).in_(OPEN)
+                       | (col(InteractionRow.created_at) >= since))
+                .order_by(col(InteractionRow.created_at).desc())
+                .limit(limit)
+            ).all()
+            return self._with_names(s, list(rows))
+
+    def media_item(self, media_id: str) -> tuple[str, MediaItem] | None:
+        """(interaction id, media item) for a stored image, or None."""
+        with self.db.session() as s:
+            found = s.exec(
+                select(MediaRow, MessageRow.interaction_id)
+                .join(MessageRow, col(MessageRow.id) == col(MediaRow.message_id))
+                .where(MediaRow.id == media_id)
+            ).first()
+            if found is None:
+                return None
+            row, interaction_id = found
+            return interaction_id, MediaItem(row.id, row.content_type, row.filename, row.size)

@@ -246,3 +246,22 @@ class OutboxRow(SQLModel, table=True):
     parts: int
     encoding: str = Field(max_length=8)
     sent_at: datetime = _ts(nullable=False)
+
+
+class NoteRow(SQLModel, table=True):
+    __tablename__ = "note"
+    id: int | None = Field(default=None, primary_key=True)
+    interaction_id: str = Field(foreign_key="interaction.id", index=True, max_length=32)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    text: str
+    created_at: datetime = _ts(nullable=False)
+
+
+class DraftRow(SQLModel, table=True):
+    """The reply an agent is typing, kept server-side so it survives a reload."""
+
+    __tablename__ = "draft"
+    interaction_id: str = Field(foreign_key="interaction.id", primary_key=True, max_length=32)
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    text: str = ""
+    updated_at: datetime = _ts(nullable=False)
