@@ -103,6 +103,8 @@ def test_repeated_failures_slow_down_then_lock(page: Page, base_url: str) -> Non
     for _ in range(3):
         login.submit("sam", "guess")
         expect(login.error).to_have_text("Wrong user name or password.")
+        # the answer clears the password: only then is this attempt over
+        expect(page.get_by_test_id("login-password")).to_have_value("")
     login.submit("sam", "demo")  # even the right password must wait now
     expect(login.error).to_contain_text("Too many failed attempts")
     # Move the application clock (test mode) past any wait instead of sleeping.
