@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from storage.repositories import (
     PresenceRepo,
     SessionRepo,
 )
+from storage.thumbnails import ThumbnailStore
 
 ROOT = Path(__file__).resolve().parent
 ASSETS = ROOT / "assets"
@@ -113,6 +115,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
 
 
 def main() -> None:
+    if multiprocessing.current_process().name != "MainProcess":
+        return  # a spawned image-decoding worker imports this file: it builds nothing
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -121,8 +125,12 @@ def main() -> None:
     os.environ.setdefault("NICEGUI_STORAGE_PATH", str(settings.data_dir / ".nicegui"))
     from nicegui import app, run, ui
 
+    # Image decoding runs in worker processes; "spawn" starts them clean (forking a
+    # threaded server is unsafe), and the guard above keeps them from re-running main().
+    run.process_pool_start_method = "spawn"
+
     from api import routes
-    from ui import desktop, login, phone
+    from ui import desktop, login, mms, phone
 
     services = build_services(settings)
     ticker: list[asyncio.Task[None]] = []
@@ -156,6 +164,7 @@ def main() -> None:
     login.register(services)
     desktop.register(services)
     phone.register(services)
+    mms.register(services, ThumbnailStore(settings.data_dir / "thumbnails", services.media))
     ui.run(
         host=settings.host,
         port=settings.port,

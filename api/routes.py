@@ -60,7 +60,7 @@ class InboundReply(BaseModel):
 
 class OutboxPart(BaseModel):
     to: str
-    from_: str = Field(serialization_alias="from")
+    from_: str = Field(alias="from")
     text: str
     part: int
     parts: int
@@ -154,14 +154,14 @@ def register(app: FastAPI, services: Services) -> None:
                  "duplicate": result.duplicate}
         return JSONResponse(reply, status_code=200 if result.duplicate else 202)
 
-    @secured.get("/simulator/outbox", response_model=list[OutboxPart], tags=["gateway"],
-                 responses=errors)
-    async def outbox(to: str | None = None) -> list[dict[str, object]]:
+    @secured.get("/simulator/outbox", tags=["gateway"], response_model=None,
+                 responses={**errors, 200: {"model": list[OutboxPart]}})
+    async def outbox(to: str | None = None) -> JSONResponse:
         """What the simulated SMS gateway delivered, one entry per SMS part, oldest first."""
         if to is not None and not is_sms_address(to):
             raise ApiError(400, "'to' must be E.164 ('+' then 8 to 15 digits) or a short code")
         parts = await run_in_threadpool(services.outbox.delivered, to)
-        return [_outbox_entry(p) for p in parts]
+        return JSONResponse([_outbox_entry(p) for p in parts])
 
     @secured.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                        include_in_schema=False)

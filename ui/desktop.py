@@ -70,12 +70,25 @@ class Workspace:
             if chosen is None:
                 self.empty()
             else:
-                InteractionWindow(self.services, self.agent, chosen, self.closed)
+                InteractionWindow(self.services, self.agent, chosen, self.closed, self.minimise)
         if self.shell.bar:
             self.shell.bar.select(chosen.id if chosen else None)
 
     def closed(self, interaction_id: str) -> None:
         background_tasks.create(self.open(None), name="after-close")
+
+    def minimise(self, interaction_id: str) -> None:
+        """Session mode after Send: the window goes to the Interaction Bar."""
+        self.area.clear()
+        with self.area:
+            with tid(ui.column(), "workspace-minimised").classes(
+                "w-full items-center q-mt-xl gap-2"
+            ):
+                ui.icon("minimize", size="2rem").classes("text-grey-5")
+                ui.label("Sent. The session is in the Interaction Bar: click it to restore."
+                         ).classes("text-grey-8")
+        if self.shell.bar:
+            self.shell.bar.select(None)
 
     def empty(self) -> None:
         with ui.column().classes("w-full items-center q-mt-xl gap-2"):

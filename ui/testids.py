@@ -12,7 +12,8 @@ T = TypeVar("T", bound=Element)
 def tid(element: T, name: str, **data: object) -> T:
     """Give ``element`` the test id ``name`` (also a NiceGUI marker) and ``data-*`` attributes."""
     element.mark(name)
-    element.props(f'data-testid="{name}"')
+    element.props["data-testid"] = name
     for key, value in data.items():
-        element.props(f'data-{key.replace("_", "-")}="{value}"')
+        # item assignment, not a props string: values may hold quotes or spaces
+        element.props[f"data-{key.replace('_', '-')}"] = str(value)
     return element

@@ -49,3 +49,12 @@ async def test_openapi_documents_the_api(user: User) -> None:
     assert "/api/v1/health" in spec["paths"]
     assert "/api/v1/test/clock" in spec["paths"]
     assert (await user.http_client.get("/docs")).status_code == 200
+
+
+async def test_outbox_lists_delivered_parts(user: User) -> None:
+    reply = await user.http_client.get("/api/v1/simulator/outbox", headers=TOKEN)
+    assert reply.status_code == 200
+    assert reply.json() == []
+    bad = await user.http_client.get("/api/v1/simulator/outbox", params={"to": "nope"},
+                                     headers=TOKEN)
+    assert bad.status_code == 400
