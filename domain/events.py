@@ -140,6 +140,7 @@ class EventBus:
 @dataclass(frozen=True)
 class InteractionQueued(Event):
     interaction_id: str
+    contact_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ class SmsDelivered(Event):
 class InteractionDone(Event):
     interaction_id: str
     agent_id: int
+    contact_number: str = ""
 
 
 @dataclass(frozen=True)

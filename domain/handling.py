@@ -354,7 +354,7 @@ class HandlingService:
         self._repo.add_message(interaction.id, Party.SYSTEM, f"{name} left.", now)
         if self._scheduler is not None:
             self._scheduler.cancel(SESSION_EXPIRY, interaction.id)
-        self._bus.publish(InteractionDone(interaction.id, agent_id))
+        self._bus.publish(InteractionDone(interaction.id, agent_id, interaction.contact_number))
         for listener in self._after_done:
             listener(finished)
         return finished

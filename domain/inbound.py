@@ -269,7 +269,7 @@ class InboundService:
                 MessageReceived(stored.interaction_id, stored.message_id, stored.owner_id)
             )
         else:
-            self._bus.publish(InteractionQueued(stored.interaction_id))
+            self._bus.publish(InteractionQueued(stored.interaction_id, request.sender))
             try:
                 self._route(stored.interaction_id)
             except Exception:

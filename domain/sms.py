@@ -9,6 +9,8 @@ modifiers, a letter with its combining accents, CR LF).
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import regex
@@ -82,13 +84,42 @@ def split_sms(text: str) -> SmsSplit:
     return SmsSplit(encoding, parts, units)
 
 
-def _pieces(text: str, room: int, cost: object) -> list[str]:
-    """Grapheme clusters; one too big for a whole part is cut between code points."""
-    measure = cost  # type: ignore[assignment]
+def _pieces(text: str, room: int, cost: Callable[[str], int]) -> list[str]:
+    """Grapheme clusters. A cluster too big for a whole part (a long zalgo stack, a chain
+    of joined emoji) must be cut: between its sub-units first (a base with its marks,
+    modifiers and joiner), between code points only inside a sub-unit that is still too
+    big. A code point is never cut, so neither is a surrogate pair."""
     pieces: list[str] = []
     for cluster in _CLUSTER.findall(text):
-        if measure(cluster) <= room:  # type: ignore[operator]
+        if cost(cluster) <= room:
             pieces.append(cluster)
-        else:
-            pieces.extend(cluster)  # code points: a surrogate pair is one code point here
+            continue
+        for unit in _sub_units(cluster):
+            if cost(unit) <= room:
+                pieces.append(unit)
+            else:
+                pieces.extend(unit)
     return pieces
+
+
+def _extends(ch: str, previous: str) -> bool:
+    """Does ``ch`` belong with what comes before it inside a cluster?"""
+    cp = ord(ch)
+    return (
+        unicodedata.category(ch).startswith("M")  # combining marks, virama, vowel signs
+        or 0x1F3FB <= cp <= 0x1F3FF  # skin tones
+        or 0xFE00 <= cp <= 0xFE0F  # variation selectors
+        or 0xE0020 <= cp <= 0xE007F  # tag characters (subdivision flags)
+        or ch == "\u200d"  # a zero-width joiner ends the unit before it
+        or ch == "\n" and previous == "\r"
+    )
+
+
+def _sub_units(cluster: str) -> list[str]:
+    units: list[str] = []
+    for ch in cluster:
+        if units and _extends(ch, units[-1][-1]):
+            units[-1] += ch
+        else:
+            units.append(ch)
+    return units

@@ -16,7 +16,9 @@ from nicegui import background_tasks, run, ui
 
 from domain.agents import Agent
 from domain.events import (
+    InteractionDone,
     InteractionExpired,
+    InteractionQueued,
     InteractionUpdated,
     MessageReceived,
     MessageSent,
@@ -96,6 +98,8 @@ class InteractionWindow:
         follow(services.bus, self._on_message, MessageReceived, MessageSent)
         follow(services.bus, self._on_expired, InteractionExpired)
         follow(services.bus, self._on_updated, InteractionUpdated)
+        # The contact's other interactions come and go: keep the matrix current.
+        follow(services.bus, self._on_elsewhere, InteractionQueued, InteractionDone)
         background_tasks.create(self.reload(), name="interaction-load")
 
     # -- layout ---------------------------------------------------------------------------
@@ -261,6 +265,20 @@ class InteractionWindow:
         except HandlingError:
             return
         self.transcript.add(messages or [])
+
+    def _on_elsewhere(self, event: InteractionQueued | InteractionDone) -> None:
+        if (event.interaction_id != self.interaction.id
+                and event.contact_number == self.interaction.contact_number):
+            background_tasks.create(self._reload_activity(), name="activity-refresh")
+
+    async def _reload_activity(self) -> None:
+        try:
+            activity = await run.io_bound(self.services.handling.contact_activity,
+                                          self.interaction.id, self.agent.id)
+        except HandlingError:
+            return
+        if activity is not None:
+            self._show_activity(activity)
 
     def _on_expired(self, event: InteractionExpired) -> None:
         if event.interaction_id == self.interaction.id:

@@ -435,7 +435,7 @@ def test_a_new_sms_is_stored_queued_and_routed(inbound: Inbound) -> None:
     [message] = inbound.repo.messages(result.interaction_id)
     assert message.party is Party.CONTACT
     assert message.text == "Where is my order?\nIt was due Monday."
-    assert inbound.bus.events == [InteractionQueued(result.interaction_id)]
+    assert inbound.bus.events == [InteractionQueued(result.interaction_id, JORDAN)]
     assert inbound.routed == [result.interaction_id]
 
 
@@ -709,7 +709,7 @@ def test_a_routing_failure_after_storing_still_acknowledges_the_message(
     assert not result.duplicate
     interaction = inbound.repo.get(result.interaction_id)
     assert interaction is not None and interaction.state is State.QUEUED
-    assert inbound.bus.events == [InteractionQueued(result.interaction_id)]
+    assert inbound.bus.events == [InteractionQueued(result.interaction_id, JORDAN)]
     assert "routing failed" in caplog.text
     # A retry by the gateway is a plain duplicate.
     assert inbound.send("Hi", message_id="SM1", to=PAGE_NUMBER).duplicate
