@@ -9,7 +9,9 @@ dispositions, notes, case data and drafts (seed lessons "Handling an inbound SMS
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +43,7 @@ from domain.queues import Mode
 from domain.scheduler import Deadline, Scheduler
 from domain.sms import SmsSplit, split_sms
 
+log = logging.getLogger(__name__)
 SESSION_EXPIRY = "session_expiry"
 MAX_NOTE = 4000
 MAX_CASE_VALUE = 1000
@@ -148,6 +151,8 @@ class HandlingService:
         self.max_parts = max_parts
         self.recent_days = recent_days
         self._after_done: list[Callable[[Interaction], None]] = []
+        self._send_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
         if scheduler is not None:
             scheduler.on(SESSION_EXPIRY, self._on_expiry_deadline)
 
@@ -161,6 +166,13 @@ class HandlingService:
         interaction = self._repo.get(interaction_id)
         if interaction is None or interaction.owner_id != agent_id:
             raise HandlingError("This interaction is not yours.")
+        return interaction
+
+    def _open(self, interaction_id: str, agent_id: int) -> Interaction:
+        """Owned and not closed yet: what changing it requires."""
+        interaction = self.owned(interaction_id, agent_id)
+        if interaction.state not in OWNED_STATES:
+            raise HandlingError("This interaction is closed.")
         return interaction
 
     def can_view(self, interaction_id: str, agent_id: int) -> bool:
@@ -204,7 +216,7 @@ class HandlingService:
     def started(self, interaction_id: str, agent_id: int) -> None:
         """An agent accepted the interaction: say so in the transcript, start the timer."""
         interaction = self._repo.get(interaction_id)
-        if interaction is None:
+        if interaction is None or interaction.owner_id != agent_id:
             return
         agent = self._agents.get(agent_id) if self._agents else None
         name = agent.display_name if agent else "An agent"
@@ -225,6 +237,7 @@ class HandlingService:
             raise HandlingError("This session has expired: click Done to close it.")
         if interaction.state not in (State.ACTIVE,):
             raise HandlingError("This interaction no longer takes replies.")
+        text = text.rstrip()  # trailing blanks would only cost another SMS
         if not text.strip():
             raise HandlingError("Type a message before sending.")
         split = split_sms(text)
@@ -235,23 +248,35 @@ class HandlingService:
             )
         if self._gateway is None:
             raise HandlingError("No SMS gateway is configured.")
-        now = self._clock.now()
-        self._gateway.send(
-            interaction.contact_number, interaction.centre_number, split.parts, split.encoding,
-            now,
-        )
-        message = self._repo.add_message(interaction_id, Party.AGENT, text, now, agent_id)
+        page = interaction.mode is Mode.PAGE
+        # Page mode sends one reply: claim the interaction first, so a double click (or two
+        # tabs) cannot deliver twice. Session replies are serialised per interaction.
+        if page and self._repo.set_state(interaction_id, State.WRAP_UP, [State.ACTIVE]) is None:
+            raise HandlingError("A reply was already sent for this interaction.")
+        with self._send_lock(interaction_id):
+            now = self._clock.now()
+            try:
+                self._gateway.send(interaction.contact_number, interaction.centre_number,
+                                   split.parts, split.encoding, now)
+            except Exception:
+                if page:
+                    self._repo.set_state(interaction_id, State.ACTIVE, [State.WRAP_UP])
+                raise
+            message = self._repo.add_message(interaction_id, Party.AGENT, text, now, agent_id)
         self._repo.save_draft(interaction_id, agent_id, "", now)
         self._bus.publish(MessageSent(interaction_id, agent_id, message.id))
-        if interaction.mode is Mode.SESSION:
+        if not page:
             self.note_activity(interaction_id, now)
             return SendResult(message, split, closed=False, wrap_up=False)
         if self._needs_disposition(interaction, agent_id):
-            self._repo.set_state(interaction_id, State.WRAP_UP, [State.ACTIVE])
             self._bus.publish(InteractionUpdated(interaction_id, agent_id, "wrap_up"))
             return SendResult(message, split, closed=False, wrap_up=True)
         self._finish(interaction, agent_id)
         return SendResult(message, split, closed=True, wrap_up=False)
+
+    def _send_lock(self, interaction_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._send_locks.setdefault(interaction_id, threading.Lock())
 
     # -- session expiry -------------------------------------------------------------------
 
@@ -285,14 +310,14 @@ class HandlingService:
         return self._reference.disposition_codes() if self._reference else []
 
     def set_disposition(self, interaction_id: str, agent_id: int, code: str | None) -> None:
-        interaction = self.owned(interaction_id, agent_id)
+        interaction = self._open(interaction_id, agent_id)
         if code is not None and code not in {d.code for d in self.disposition_codes()}:
             raise HandlingError(f"'{code}' is not a disposition code here.")
         self._repo.set_disposition(interaction.id, code)
         self._bus.publish(InteractionUpdated(interaction_id, agent_id, "disposition"))
 
     def add_note(self, interaction_id: str, agent_id: int, text: str) -> Note:
-        self.owned(interaction_id, agent_id)
+        self._open(interaction_id, agent_id)
         text = text.strip()
         if not text:
             raise HandlingError("Type a note before adding it.")
@@ -308,7 +333,7 @@ class HandlingService:
     def set_case_value(
         self, interaction_id: str, agent_id: int, key: str, value: str
     ) -> dict[str, Any]:
-        self.owned(interaction_id, agent_id)
+        self._open(interaction_id, agent_id)
         field = next((f for f in self.case_fields() if f.key == key), None)
         if field is None:
             raise HandlingError(f"'{key}' is not a case data field.")
@@ -324,7 +349,7 @@ class HandlingService:
         return data
 
     def save_draft(self, interaction_id: str, agent_id: int, text: str) -> None:
-        self.owned(interaction_id, agent_id)
+        self._open(interaction_id, agent_id)
         self._repo.save_draft(interaction_id, agent_id, text[:20_000], self._clock.now())
 
     def draft(self, interaction_id: str, agent_id: int) -> str:
@@ -356,7 +381,12 @@ class HandlingService:
             self._scheduler.cancel(SESSION_EXPIRY, interaction.id)
         self._bus.publish(InteractionDone(interaction.id, agent_id, interaction.contact_number))
         for listener in self._after_done:
-            listener(finished)
+            try:
+                listener(finished)
+            except Exception:  # it is Done; routing catches up on its next run
+                log.exception("done listener failed for %s", interaction.id)
+        with self._locks_guard:
+            self._send_locks.pop(interaction.id, None)
         return finished
 
 

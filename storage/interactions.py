@@ -51,6 +51,7 @@ from storage.tables import (
 
 OWNED = [s.value for s in OWNED_STATES]
 OPEN = [s.value for s in OPEN_STATES]
+JOINABLE = [s.value for s in OPEN_STATES if s is not State.EXPIRED]
 
 
 def interaction_from_row(row: InteractionRow, contact_name: str | None) -> Interaction:
@@ -196,7 +197,8 @@ class InteractionRepo:
                     InteractionRow.contact_number == new.sender,
                     InteractionRow.centre_number == new.centre_number,
                     InteractionRow.mode == Mode.SESSION.value,
-                    col(InteractionRow.state).in_(OPEN),
+                    # an expired session waits for Done: a new text starts a new one
+                    col(InteractionRow.state).in_(JOINABLE),
                     col(InteractionRow.training).is_(False),
                 )
                 .order_by(col(InteractionRow.created_at).desc())

@@ -54,8 +54,11 @@ class CaseDataPanel:
                         ui.label(value or "—")
 
     async def reload(self) -> None:
-        interaction = await run.io_bound(
-            self.services.handling.owned, self.interaction.id, self.agent.id)
+        try:
+            interaction = await run.io_bound(
+                self.services.handling.owned, self.interaction.id, self.agent.id)
+        except HandlingError:
+            return
         if interaction is not None:
             self.interaction = interaction
             self.show(interaction.case_data)

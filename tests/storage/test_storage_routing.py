@@ -168,3 +168,17 @@ def test_queue_and_pending_offers_survive_a_restart(
     assert [i.id for i in again.queued()] == [waiting.interaction_id]
     assert [o.id for o in again.pending_offers(alice)] == [offer.id]
     assert again.pending_offers(alice)[0].deadline == T0 + timedelta(seconds=30)
+
+
+def test_a_text_after_the_session_expired_starts_a_new_interaction(seeded: Database) -> None:
+    repo = InteractionRepo(seeded)
+    first = repo.add_inbound(inbound(seeded, "e1", centre="+12125550100", mode=Mode.SESSION))
+    alice = agent_id(seeded, "alice")
+    offer = repo.create_offer(first.interaction_id, alice, T0, T0 + timedelta(seconds=30), False)
+    assert offer is not None and repo.decide(offer.id, OfferOutcome.ACCEPTED, T0)
+    assert repo.set_state(first.interaction_id, State.EXPIRED, [State.ACTIVE]) is not None
+
+    later = repo.add_inbound(inbound(seeded, "e2", centre="+12125550100", mode=Mode.SESSION,
+                                     at=T0 + timedelta(hours=1)))
+
+    assert not later.joined and later.interaction_id != first.interaction_id

@@ -17,6 +17,7 @@ from domain.case_data import CaseDataField
 from domain.contacts import Contact
 from domain.dispositions import DispositionCode
 from domain.events import Event
+from domain.gateway import DeliveredPart
 from domain.inbound import NewInbound, StoredInbound
 from domain.interactions import (
     OPEN_STATES,
@@ -24,7 +25,9 @@ from domain.interactions import (
     Channel,
     Direction,
     Interaction,
+    MediaItem,
     Message,
+    Note,
     Offer,
     OfferOutcome,
     Party,
@@ -172,7 +175,9 @@ class FakeDirectoryRepository:
         centre_numbers: Sequence[CentreNumber] = (),
         contacts: Sequence[Contact] = (),
         case_data_fields: Sequence[CaseDataField] = (),
+        disposition_codes: Sequence[DispositionCode] = (),
     ) -> None:
+        self._disposition_codes = list(disposition_codes)
         self._queues = list(queues)
         self._centre_numbers = list(centre_numbers)
         self._contacts = list(contacts)
@@ -196,7 +201,7 @@ class FakeDirectoryRepository:
         )
 
     def disposition_codes(self) -> list[DispositionCode]:
-        return []
+        return list(self._disposition_codes)
 
     def standard_responses(self) -> list[StandardResponse]:
         return []
@@ -294,6 +299,25 @@ class FakeInteractionRepo:
         self.fail_next_add: Exception | None = None
         self.add_inbound_calls = 0
         self.candidates_calls = 0
+        self._notes: list[Note] = []
+        self._drafts: dict[tuple[str, int], str] = {}
+
+    # -- seeding (tests only) -------------------------------------------------------------
+
+    def put(self, interaction: Interaction) -> Interaction:
+        """Store an interaction as it is (any state, any owner), e.g. an active one."""
+        self._interactions[interaction.id] = interaction
+        self._current_offer.setdefault(interaction.id, None)
+        return self.get(interaction.id) or interaction
+
+    def put_message(
+        self, interaction_id: str, party: Party, text: str, at: datetime,
+        media: Sequence[MediaItem] = (),
+    ) -> Message:
+        message = Message(len(self._messages) + 1, interaction_id, party, text, at,
+                          media=tuple(media))
+        self._messages.append(message)
+        return message
 
     # -- helpers for tests ----------------------------------------------------------------
 
@@ -462,7 +486,7 @@ class FakeInteractionRepo:
             return None  # the SQL repository rolls the whole decision back
         if outcome is OfferOutcome.ACCEPTED:
             moved = replace(interaction, state=State.ACTIVE, owner_id=offer.agent_id,
-                            accepted_at=at)
+                            accepted_at=at, last_activity_at=at)
         else:
             moved = replace(interaction, state=State.QUEUED)
             self._current_offer[interaction.id] = None
@@ -483,6 +507,105 @@ class FakeInteractionRepo:
             return None
         self._interactions[interaction_id] = replace(interaction, state=State.DONE, ended_at=at)
         return self.get(interaction_id)
+
+    def add_message(
+        self, interaction_id: str, party: Party, text: str, at: datetime,
+        agent_id: int | None = None,
+    ) -> Message:
+        message = Message(len(self._messages) + 1, interaction_id, party, text, at, agent_id)
+        self._messages.append(message)
+        return message
+
+    def set_state(
+        self, interaction_id: str, state: State, expect: Sequence[State]
+    ) -> Interaction | None:
+        interaction = self._interactions.get(interaction_id)
+        if interaction is None or interaction.state not in expect:
+            return None
+        self._interactions[interaction_id] = replace(interaction, state=state)
+        return self.get(interaction_id)
+
+    def touch(self, interaction_id: str, at: datetime) -> None:
+        interaction = self._interactions.get(interaction_id)
+        if interaction is not None:
+            self._interactions[interaction_id] = replace(interaction, last_activity_at=at)
+
+    def set_disposition(self, interaction_id: str, code: str | None) -> None:
+        interaction = self._interactions.get(interaction_id)
+        if interaction is not None:
+            self._interactions[interaction_id] = replace(interaction, disposition=code)
+
+    def set_case_value(self, interaction_id: str, key: str, value: str) -> dict[str, Any]:
+        interaction = self._interactions.get(interaction_id)
+        if interaction is None:
+            raise LookupError(interaction_id)
+        data = {**interaction.case_data, key: value}
+        self._interactions[interaction_id] = replace(interaction, case_data=data)
+        return dict(data)
+
+    def add_note(self, interaction_id: str, agent_id: int, text: str, at: datetime) -> Note:
+        note = Note(len(self._notes) + 1, interaction_id, agent_id, text, at)
+        self._notes.append(note)
+        return note
+
+    def notes(self, interaction_id: str) -> list[Note]:
+        rows = [n for n in self._notes if n.interaction_id == interaction_id]
+        return sorted(rows, key=lambda n: (n.created_at, n.id))
+
+    def save_draft(self, interaction_id: str, agent_id: int, text: str, at: datetime) -> None:
+        key = (interaction_id, agent_id)
+        if key not in self._drafts and not text:
+            return  # like storage: no row is made for an empty draft
+        self._drafts[key] = text
+
+    def draft(self, interaction_id: str, agent_id: int) -> str:
+        return self._drafts.get((interaction_id, agent_id), "")
+
+    def contact_interactions(
+        self, contact_number: str, contact_id: int | None, since: datetime, limit: int = 50
+    ) -> list[Interaction]:
+        numbers = {contact_number}
+        if contact_id is not None:
+            contact = self._directory.contact(contact_id)
+            numbers.update(p.number for p in (contact.phones if contact else ()))
+        rows = [
+            i for i in self._interactions.values()
+            if (i.contact_number in numbers
+                or (contact_id is not None and i.contact_id == contact_id))
+            and (i.state in OPEN_STATES or i.created_at >= since)
+        ]
+        rows.sort(key=lambda i: i.created_at, reverse=True)
+        return [self._named(i) for i in rows[:limit]]
+
+    def media_item(self, media_id: str) -> tuple[str, MediaItem] | None:
+        for message in self._messages:
+            for item in message.media:
+                if item.id == media_id:
+                    return message.interaction_id, item
+        return None
+
+
+class FakeGateway:
+    """The SMS gateway: remembers every part it was handed, in order."""
+
+    def __init__(self) -> None:
+        self.parts: list[DeliveredPart] = []
+        self.sends = 0
+
+    def send(
+        self, to: str, sender: str, parts: list[str], encoding: str, at: datetime
+    ) -> list[DeliveredPart]:
+        self.sends += 1
+        delivered = [
+            DeliveredPart(to, sender, text, i, len(parts), encoding, at)
+            for i, text in enumerate(parts, start=1)
+        ]
+        self.parts.extend(delivered)
+        return delivered
+
+    def delivered(self, to: str | None = None, limit: int = 500) -> list[DeliveredPart]:
+        rows = [p for p in self.parts if to is None or p.to == to]
+        return rows[-limit:]
 
 
 class FakeMediaStore:
