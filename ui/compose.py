@@ -183,6 +183,8 @@ class Compose:
 
     def set_enabled(self, enabled: bool, reason: str = "") -> None:
         """Turn the message area on or off; ``reason`` replaces the placeholder when off."""
+        if enabled == self.enabled and (enabled or reason == self.reason):
+            return  # unchanged: keep what the hint says now
         self.enabled = enabled
         self.reason = "" if enabled else reason
         self.input.set_enabled(enabled)

@@ -201,7 +201,7 @@ class StandardResponseLibrary:
         with self.dialog:
             self.card = tid(ui.card(), "standard-responses-dialog").classes(
                 "parley-responses q-pa-md gap-2"
-            ).props('role="dialog" aria-label="Standard responses"')
+            )
             self.card.on("keydown", js_handler=_ARROWS)
             with self.card:
                 with ui.row().classes("w-full items-center no-wrap"):
