@@ -6,17 +6,21 @@ import hmac
 import json
 import math
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.gateway import DeliveredPart
 from domain.inbound import InboundError, InboundResult, parse_inbound
 from domain.phone_numbers import is_sms_address
 from domain.system import Services
 
+API_PREFIX = "/api/v1/"
 # 10 images of 5 MB as base64, plus text and JSON: anything larger is refused unread.
 MAX_BODY_BYTES = 72 * 1024 * 1024
 
@@ -94,14 +98,18 @@ def register(app: FastAPI, services: Services) -> None:
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token):
             raise ApiError(401, "missing or wrong bearer token")
 
-    @app.exception_handler(ApiError)
-    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    async def api_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse({"error": exc.message}, status_code=exc.status, headers=headers)
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
         return JSONResponse({"error": _validation_message(exc)}, status_code=400)
+
+    # Gateway traffic gets its own few worker threads: a burst of inbound messages must
+    # not take every thread the agents' pages need.
+    inbound_threads = anyio.CapacityLimiter(4)
 
     public = APIRouter(prefix="/api/v1", tags=["health"])
     secured = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
@@ -147,7 +155,8 @@ def register(app: FastAPI, services: Services) -> None:
                 raise ApiError(413, "the request body is too large")
         try:
             # JSON, base64 and the database all run in a worker thread, never on the loop.
-            result: InboundResult = await run_in_threadpool(_receive, services, bytes(body))
+            result: InboundResult = await anyio.to_thread.run_sync(
+                _receive, services, bytes(body), limiter=inbound_threads)
         except InboundError as exc:
             raise ApiError(exc.status, exc.message) from None
         reply = {"interaction_id": result.interaction_id, "message_id": result.message_id,
@@ -168,8 +177,33 @@ def register(app: FastAPI, services: Services) -> None:
     async def unknown(path: str) -> None:
         raise ApiError(404, f"no such API route: /api/v1/{path}")
 
-    app.include_router(public)
-    app.include_router(secured)
+    # The routes live on the main app (so /docs lists them) and on a lean app that
+    # serves them: the web pages' middlewares (sessions, gzip, request tracking) cost
+    # more than the API's own work and do nothing for it.
+    lean = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    for target in (app, lean):
+        target.add_exception_handler(ApiError, api_error)
+        target.add_exception_handler(RequestValidationError, invalid)
+        target.include_router(public)
+        target.include_router(secured)
+    _serve_api_without_page_middlewares(app, lean)
+
+
+def _serve_api_without_page_middlewares(app: FastAPI, lean: FastAPI) -> None:
+    build_stack = app.build_middleware_stack
+
+    def build() -> ASGIApp:
+        pages = build_stack()
+
+        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+                await lean(scope, receive, send)
+            else:
+                await pages(scope, receive, send)
+
+        return dispatch
+
+    app.build_middleware_stack = build  # type: ignore[method-assign]
 
 
 def _receive(services: Services, body: bytes) -> InboundResult:

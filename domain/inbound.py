@@ -8,6 +8,7 @@ import contextlib
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,9 +19,10 @@ from domain.events import EventPublisher, InteractionQueued, MessageReceived
 from domain.interactions import Channel, MediaItem
 from domain.phone_numbers import is_sms_address
 from domain.ports import DirectoryRepository
-from domain.queues import Mode
+from domain.queues import CentreNumber, Mode
 
 log = logging.getLogger(__name__)
+CENTRES_TTL = 5.0  # seconds
 MAX_TEXT = 10_000
 MAX_MEDIA = 10
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
@@ -213,6 +215,17 @@ class InboundService:
         # process, so two texts arriving together cannot open two sessions.
         self._session_lock = threading.Lock()
         self._join_listeners: list[Callable[[str], None]] = []
+        self._centres: dict[str, CentreNumber] = {}
+        self._centres_read = float("-inf")
+
+    def _centre(self, number: str) -> CentreNumber | None:
+        """Centre numbers change rarely: read them at most every few seconds, and again
+        when an unknown number arrives (it may have just been added)."""
+        now = time.monotonic()
+        if now - self._centres_read > CENTRES_TTL or number not in self._centres:
+            self._centres = {c.number: c for c in self._directory.centre_numbers()}
+            self._centres_read = now
+        return self._centres.get(number)
 
     def on_joined(self, listener: Callable[[str], None]) -> None:
         """Call ``listener(interaction_id)`` when a text joins an open session."""
@@ -223,15 +236,19 @@ class InboundService:
 
         Everything is committed before this returns (a 2xx means stored).
         """
-        existing = self._repo.find_inbound(request.message_id)
-        if existing is not None:
-            return InboundResult(existing, request.message_id, duplicate=True)
-        centre = next(
-            (c for c in self._directory.centre_numbers() if c.number == request.to), None
-        )
+        if request.media:
+            # Text duplicates are caught by the unique provider id when stored; with
+            # images, look first so a retried MMS does not write its files again.
+            existing = self._repo.find_inbound(request.message_id)
+            if existing is not None:
+                return InboundResult(existing, request.message_id, duplicate=True)
+        centre = self._centre(request.to)
         if centre is None:
+            existing = self._repo.find_inbound(request.message_id)
+            if existing is not None:  # stored before the number was removed: idempotent
+                return InboundResult(existing, request.message_id, duplicate=True)
             raise InboundError(400, f"'to' {request.to} is not one of this centre's numbers")
-        contact = self._directory.contact_by_phone(request.sender)
+        contact_id = self._directory.contact_id_by_phone(request.sender)
         channel = Channel.MMS if request.media else Channel.SMS
         mode = Mode.PAGE if request.media else centre.mode  # MMS is always page mode
         saved: list[MediaItem] = []
@@ -249,10 +266,10 @@ class InboundService:
                     channel=channel,
                     mode=mode,
                     queue_id=centre.queue_id,
-                    contact_id=contact.id if contact else None,
+                    contact_id=contact_id,
                     received_at=self._clock.now(),
                     media=tuple(saved),
-                    case_data=self._case_data(request, contact.id if contact else None),
+                    case_data=self._case_data(request, contact_id),
                 ))
         except Exception:
             for item in saved:

@@ -115,11 +115,11 @@ class RoutingService:
     def route(self, interaction_id: str) -> Offer | None:
         """Offer a queued interaction to the best free agent; None if it must wait."""
         with self._lock:
+            candidates = self._repo.candidates()  # nobody free is the common cheap exit
+            if not candidates:
+                return None
             interaction = self._repo.get(interaction_id)
             if interaction is None or interaction.state is not State.QUEUED:
-                return None
-            candidates = self._repo.candidates()
-            if not candidates:
                 return None
             now = self._clock.now()
             refusers = self._repo.refusals_since(interaction_id, now - self.reject_cooldown)

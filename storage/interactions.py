@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -52,6 +54,28 @@ from storage.tables import (
 OWNED = [s.value for s in OWNED_STATES]
 OPEN = [s.value for s in OPEN_STATES]
 JOINABLE = [s.value for s in OPEN_STATES if s is not State.EXPIRED]
+
+# Statements built once: SQLAlchemy then skips rebuilding and re-keying them per message.
+_I, _M = InteractionRow.__table__, MessageRow.__table__
+_OPEN_SESSION = (
+    sa_select(_I.c.id, _I.c.owner_id)
+    .where(
+        _I.c.contact_number == bindparam("sender"),
+        _I.c.centre_number == bindparam("centre"),
+        _I.c.mode == Mode.SESSION.value,
+        # an expired session waits for Done: a new text starts a new one
+        _I.c.state.in_(JOINABLE),
+        _I.c.training.is_(False),
+    )
+    .order_by(_I.c.created_at.desc())
+    .limit(1)
+)
+_NEW_INTERACTION = _I.insert()
+_TOUCH = _I.update().where(_I.c.id == bindparam("iid")).values(
+    last_activity_at=bindparam("at"))
+_NEW_MESSAGE = _M.insert().returning(_M.c.id)
+_ANY_READY = (sa_select(PresenceRow.__table__.c.agent_id)
+              .where(PresenceRow.__table__.c.status == Status.READY.value).limit(1))
 
 
 def interaction_from_row(row: InteractionRow, contact_name: str | None) -> Interaction:
@@ -177,10 +201,9 @@ class InteractionRepo:
 
     def add_inbound(self, new: NewInbound) -> StoredInbound:
         try:
-            with self.db.session() as s:
-                stored = self._add_inbound(s, new)
-                s.commit()
-                return stored
+            # Prepared Core statements in one transaction: this is the ingest hot path.
+            with self.db.engine.begin() as conn:
+                return self._add_inbound(conn, new)
         except IntegrityError:
             # The same provider message id was stored concurrently: answer as a duplicate.
             existing = self.find_inbound(new.provider_message_id)
@@ -188,51 +211,46 @@ class InteractionRepo:
                 raise
             return StoredInbound(existing, 0, duplicate=True, joined=False)
 
-    def _add_inbound(self, s: Session, new: NewInbound) -> StoredInbound:
-        session_row: InteractionRow | None = None
+    def _add_inbound(self, conn: Connection, new: NewInbound) -> StoredInbound:
+        found = None
         if new.mode is Mode.SESSION and new.channel is Channel.SMS:
-            session_row = s.exec(
-                select(InteractionRow)
-                .where(
-                    InteractionRow.contact_number == new.sender,
-                    InteractionRow.centre_number == new.centre_number,
-                    InteractionRow.mode == Mode.SESSION.value,
-                    # an expired session waits for Done: a new text starts a new one
-                    col(InteractionRow.state).in_(JOINABLE),
-                    col(InteractionRow.training).is_(False),
-                )
-                .order_by(col(InteractionRow.created_at).desc())
-            ).first()
-        if session_row is None:
-            row = InteractionRow(
-                id=uuid.uuid4().hex, channel=new.channel.value, mode=new.mode.value,
-                state=State.QUEUED.value, contact_number=new.sender,
-                centre_number=new.centre_number, queue_id=new.queue_id,
-                contact_id=new.contact_id, created_at=new.received_at,
-                queued_at=new.received_at, last_activity_at=new.received_at,
-                case_data=dict(new.case_data),
-            )
-            s.add(row)
+            found = conn.execute(_OPEN_SESSION, {
+                "sender": new.sender, "centre": new.centre_number}).first()
+        if found is None:
+            interaction_id, owner_id = uuid.uuid4().hex, None
+            conn.execute(_NEW_INTERACTION, {
+                "id": interaction_id, "channel": new.channel.value, "direction": "inbound",
+                "mode": new.mode.value, "state": State.QUEUED.value,
+                "contact_number": new.sender, "centre_number": new.centre_number,
+                "queue_id": new.queue_id, "contact_id": new.contact_id,
+                "created_at": new.received_at, "queued_at": new.received_at,
+                "last_activity_at": new.received_at, "case_data": dict(new.case_data),
+                "training": False, "owner_id": None, "current_offer_id": None,
+                "accepted_at": None, "ended_at": None, "disposition": None,
+            })
         else:
-            row = session_row
-            row.last_activity_at = new.received_at
-            s.add(row)
-        message = MessageRow(
-            interaction_id=row.id, party=Party.CONTACT.value, text=new.text,
-            created_at=new.received_at, provider_message_id=new.provider_message_id,
-        )
-        s.add(message)
-        s.flush()
-        assert message.id is not None
-        for position, item in enumerate(new.media):
-            s.add(MediaRow(id=item.id, message_id=message.id, content_type=item.content_type,
-                           filename=item.filename, size=item.size, position=position))
-        return StoredInbound(row.id, message.id, duplicate=False,
-                             joined=session_row is not None, owner_id=row.owner_id)
+            interaction_id, owner_id = found
+            conn.execute(_TOUCH, {"iid": interaction_id, "at": new.received_at})
+        message_id = conn.execute(_NEW_MESSAGE, {
+            "interaction_id": interaction_id, "party": Party.CONTACT.value, "text": new.text,
+            "created_at": new.received_at, "provider_message_id": new.provider_message_id,
+            "agent_id": None,
+        }).scalar_one()
+        if new.media:
+            conn.execute(MediaRow.__table__.insert(), [
+                dict(id=item.id, message_id=message_id, content_type=item.content_type,
+                     filename=item.filename, size=item.size, position=position)
+                for position, item in enumerate(new.media)
+            ])
+        return StoredInbound(interaction_id, message_id, duplicate=False,
+                             joined=found is not None, owner_id=owner_id)
 
     # -- routing --------------------------------------------------------------------------
 
     def candidates(self) -> list[Candidate]:
+        with self.db.engine.connect() as conn:
+            if conn.execute(_ANY_READY).first() is None:
+                return []  # the cheap common answer while messages queue up
         with self.db.session() as s:
             ready = s.exec(
                 select(AgentRow, PresenceRow.since)

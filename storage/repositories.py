@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -37,6 +38,13 @@ from storage.tables import (
 )
 
 OPTION_FIELDS = tuple(AgentOptions.__dataclass_fields__)
+_PHONES = ContactPhoneRow.__table__
+_CONTACT_BY_NUMBER = (  # built once: looked up for every inbound message
+    sa_select(_PHONES.c.contact_id)
+    .where(_PHONES.c.number == bindparam("number"))
+    .order_by(_PHONES.c.contact_id)
+    .limit(1)
+)
 
 
 def agent_from_row(row: AgentRow) -> Agent:
@@ -329,6 +337,10 @@ class DirectoryRepo:
                 ).all()
             )
             return self._contacts(s, rows)
+
+    def contact_id_by_phone(self, number: str) -> int | None:
+        with self.db.engine.connect() as conn:
+            return conn.execute(_CONTACT_BY_NUMBER, {"number": number}).scalar()
 
     def contact_by_phone(self, number: str) -> Contact | None:
         with self.db.session() as s:

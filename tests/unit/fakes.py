@@ -200,6 +200,10 @@ class FakeDirectoryRepository:
             (c for c in self._contacts if any(p.number == number for p in c.phones)), None
         )
 
+    def contact_id_by_phone(self, number: str) -> int | None:
+        contact = self.contact_by_phone(number)
+        return contact.id if contact else None
+
     def disposition_codes(self) -> list[DispositionCode]:
         return list(self._disposition_codes)
 
