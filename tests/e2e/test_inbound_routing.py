@@ -13,6 +13,7 @@ from tests.e2e.pages import Desktop, LoginPage, PhonePage
 from tests.e2e.server import ServerProcess
 
 TOKEN = {"Authorization": "Bearer demo-token"}
+CONTACT_LINES = '[data-testid="transcript-line"][data-party="contact"]'
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def test_reject_then_timeout_then_carol_auto_answers(
     # Carol does nothing: when the countdown reaches zero the interaction opens.
     expect(carol.interaction(interaction_id)).to_be_visible(timeout=15_000)
     expect(carol.preview()).to_have_count(0)
-    expect(carol.interaction(interaction_id).get_by_test_id("transcript-line")).to_contain_text(
+    expect(carol.interaction(interaction_id).locator(CONTACT_LINES)).to_contain_text(
         "Where is my parcel?"
     )
     expect(carol.page.get_by_test_id("interaction-bar-item")).to_have_count(1)
@@ -108,7 +109,7 @@ def test_nobody_ready_waits_then_goes_to_whoever_becomes_ready(
     window = bob.interaction(interaction_id)
     expect(window).to_be_visible()
     expect(window).to_have_attribute("data-mode", "session")
-    expect(window.get_by_test_id("transcript-line")).to_have_count(2)
+    expect(window.locator(CONTACT_LINES)).to_have_count(2)
     expect(bob.preview()).to_have_count(0)
     # Going Not Ready with an offer pending takes it back: it waits for someone else.
     reply = httpx.post(f"{url}/api/v1/inbound", headers=TOKEN, json={
@@ -117,5 +118,7 @@ def test_nobody_ready_waits_then_goes_to_whoever_becomes_ready(
     expect(bob.preview(reply.json()["interaction_id"])).to_be_visible()
     bob.go_not_ready("Break")
     expect(bob.preview()).to_have_count(0)
+    window.get_by_test_id("disposition").click()  # bob must set one before Done
+    bob.page.get_by_role("option", name="Resolved").click()
     window.get_by_test_id("done").click()
     expect(bob.interaction()).to_have_count(0)
