@@ -21,6 +21,7 @@ from domain.inbound import InboundService
 from domain.routing import RoutingService
 from domain.scheduler import Scheduler
 from domain.settings import Settings, load_settings
+from domain.spell_check import SpellCheckService
 from domain.system import Services
 from storage.db import Database, make_engine, migrate
 from storage.demo import seed_demo
@@ -33,6 +34,7 @@ from storage.repositories import (
     DirectoryRepo,
     LoginAttemptRepo,
     NotificationRepo,
+    PersonalDictionaryRepo,
     PresenceRepo,
     SessionRepo,
 )
@@ -111,6 +113,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         gateway=gateway,
         outbox=gateway,
         media=media,
+        spell_check=SpellCheckService(PersonalDictionaryRepo(db), agents),
     )
 
 

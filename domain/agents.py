@@ -38,6 +38,7 @@ class AgentOptions:
     preview_sound: bool = False
     zoom: int = 100
     spell_language: str = "en"
+    spell_check: bool = True
     time_zone: str = "UTC"
 
 

@@ -16,6 +16,7 @@ from domain.ports import DirectoryRepository
 from domain.routing import RoutingService
 from domain.scheduler import Scheduler
 from domain.settings import Settings
+from domain.spell_check import SpellCheckService
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Services:
     gateway: SmsGateway
     outbox: Outbox
     media: Any  # storage's media store: read(media_id) -> bytes
+    spell_check: SpellCheckService
 
     def log_out(self, agent_id: int) -> None:
         """Leave the SMS channel and end every browser session of this agent."""

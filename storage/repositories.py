@@ -32,6 +32,7 @@ from storage.tables import (
     DispositionCodeRow,
     LoginAttemptRow,
     NotificationRow,
+    PersonalWordRow,
     PresenceRow,
     QueueRow,
     StandardResponseRow,
@@ -449,3 +450,22 @@ class DeadlineRepo:
                 query = query.where(DeadlineRow.kind == kind)
             rows = s.exec(query.order_by(col(DeadlineRow.due_at), col(DeadlineRow.id))).all()
             return [deadline_from_row(r) for r in rows]
+
+
+class PersonalDictionaryRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def words(self, agent_id: int) -> set[str]:
+        with self.db.session() as s:
+            return set(s.exec(select(PersonalWordRow.word)
+                              .where(PersonalWordRow.agent_id == agent_id)).all())
+
+    def add(self, agent_id: int, word: str) -> None:
+        with self.db.session() as s:
+            if s.get(PersonalWordRow, (agent_id, word)) is None:
+                s.add(PersonalWordRow(agent_id=agent_id, word=word))
+                try:
+                    s.commit()
+                except IntegrityError:  # added at the same moment elsewhere: fine
+                    s.rollback()

@@ -61,6 +61,7 @@ class AgentRow(SQLModel, table=True):
     preview_sound: bool = False
     zoom: int = 100
     spell_language: str = Field(default="en", max_length=16)
+    spell_check: bool = True
     time_zone: str = Field(default="UTC", max_length=64)
 
 
@@ -265,3 +266,11 @@ class DraftRow(SQLModel, table=True):
     agent_id: int = Field(foreign_key="agent.id", primary_key=True)
     text: str = ""
     updated_at: datetime = _ts(nullable=False)
+
+
+class PersonalWordRow(SQLModel, table=True):
+    """An agent's own dictionary ("Add to My Dictionary"), kept across sessions."""
+
+    __tablename__ = "personal_word"
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    word: str = Field(primary_key=True, max_length=100)

@@ -94,3 +94,26 @@ def test_existing_data_survives_a_second_migrate(
     presence = PresenceRepo(restarted).get(agent.id)
     assert presence is not None and presence.since == since
     assert _current(restarted.engine) == _head(restarted.engine)
+
+
+def test_an_older_database_with_data_upgrades_to_the_newest_schema(empty_engine) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.db import alembic_config
+
+    command.upgrade(alembic_config(empty_engine), "0003")
+    with empty_engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO agent (username, display_name, role, password_hash, auto_answer, "
+            "auto_answer_seconds, may_reject, may_save_images, spelling_warning, "
+            "disposition_required, may_send_sms, sms_capacity, focus_preview, preview_sound, "
+            "zoom, spell_language, time_zone) VALUES ('old', 'Old Timer', 'agent', 'x', "
+            "'manual', 10, true, false, false, false, true, 3, false, false, 100, 'en', 'UTC')"))
+    command.upgrade(alembic_config(empty_engine), "head")
+    from storage.db import Database
+    from storage.repositories import AgentRepo
+
+    agent = AgentRepo(Database(empty_engine)).by_username("old")
+    assert agent is not None and agent.display_name == "Old Timer"
+    assert agent.options.spell_check is True

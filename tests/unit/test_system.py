@@ -67,7 +67,8 @@ def build(clock: Clock, tmp_path: Path) -> Built:
         agents=AgentService(agents, bus),
         directory=FakeDirectoryRepository(),
         # not used by what these tests cover
-        **dict.fromkeys(("routing", "handling", "inbound", "gateway", "outbox", "media")),
+        **dict.fromkeys(("routing", "handling", "inbound", "gateway", "outbox", "media",
+                         "spell_check")),
     )
     return Built(services, events, fired)
 
