@@ -28,6 +28,7 @@ from domain.events import (
     InteractionExpired,
     InteractionUpdated,
     MessageSent,
+    SmsDelivered,
 )
 from domain.gateway import SmsGateway
 from domain.interactions import (
@@ -264,6 +265,8 @@ class HandlingService:
                 raise
             message = self._repo.add_message(interaction_id, Party.AGENT, text, now, agent_id)
         self._repo.save_draft(interaction_id, agent_id, "", now)
+        self._bus.publish(SmsDelivered(interaction.contact_number, interaction.centre_number,
+                                       split.count))
         self._bus.publish(MessageSent(interaction_id, agent_id, message.id))
         if not page:
             self.note_activity(interaction_id, now)

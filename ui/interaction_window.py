@@ -95,11 +95,12 @@ class InteractionWindow:
         self._show_state(interaction.state)
         ui.timer(1.0, self._tick)
         self._tick()
-        follow(services.bus, self._on_message, MessageReceived, MessageSent)
-        follow(services.bus, self._on_expired, InteractionExpired)
-        follow(services.bus, self._on_updated, InteractionUpdated)
+        follow(services.bus, self._on_message, MessageReceived, MessageSent, owner=self.card)
+        follow(services.bus, self._on_expired, InteractionExpired, owner=self.card)
+        follow(services.bus, self._on_updated, InteractionUpdated, owner=self.card)
         # The contact's other interactions come and go: keep the matrix current.
-        follow(services.bus, self._on_elsewhere, InteractionQueued, InteractionDone)
+        follow(services.bus, self._on_elsewhere, InteractionQueued, InteractionDone,
+               owner=self.card)
         background_tasks.create(self.reload(), name="interaction-load")
 
     # -- layout ---------------------------------------------------------------------------
