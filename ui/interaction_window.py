@@ -202,7 +202,7 @@ class InteractionWindow:
         except HandlingError as exc:
             self.show_error(str(exc))
             return
-        self.transcript.add(messages or [])
+        await self._show_messages(messages or [])
         if activity is not None:
             self._show_activity(activity)
         self._show_notes(notes or [])
@@ -265,7 +265,13 @@ class InteractionWindow:
                 self.services.handling.transcript, self.interaction.id, self.agent.id)
         except HandlingError:
             return
-        self.transcript.add(messages or [])
+        await self._show_messages(messages or [])
+
+    async def _show_messages(self, messages: list[Message]) -> None:
+        fresh = self.transcript.fresh(messages)
+        if fresh:
+            lines = await run.io_bound(self.transcript.lines, fresh)
+            self.transcript.add(fresh, lines)
 
     def _on_elsewhere(self, event: InteractionQueued | InteractionDone) -> None:
         if (event.interaction_id != self.interaction.id

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
+from functools import lru_cache
 
 from nicegui import ui
 
@@ -58,10 +59,7 @@ def line_html(
 ) -> str:
     """One transcript line. Everything from the message is escaped; nothing is trusted."""
     stamp = message.created_at.astimezone(zone).strftime("%H:%M:%S")
-    body = "".join(
-        f'<span class="parley-token">{token_html(t)}</span>'
-        for t in tokenize(message.text, region, dialer)
-    ) if message.text else ""
+    body = body_html(message.text, region, dialer) if message.text else ""
     party = message.party.value
     return (
         f'<div class="parley-line" data-testid="transcript-line" data-party="{party}" '
@@ -70,6 +68,35 @@ def line_html(
         f'<span class="parley-who">{html.escape(who)}:</span> '
         f'<span class="parley-line-text">{body}</span></div>'
     )
+
+
+@lru_cache(maxsize=20_000)
+def body_html(text: str, region: str = "US", dialer: str | None = None) -> str:
+    """A message's text as safe HTML; a pure function of its arguments, so it is memoised
+    (messages never change: reopening a transcript costs no tokenizing)."""
+    return "".join(
+        f'<span class="parley-token">{token_html(t)}</span>'
+        for t in tokenize(text, region, dialer)
+    )
+
+
+CHUNK = 100  # lines per block; the browser skips laying out blocks that are off screen
+
+
+def chunked(lines: list[str]) -> str:
+    """Lines in blocks of CHUNK, counted from the end: every full block but the last gets
+    ``parley-cv`` (``content-visibility: auto``), so the newest lines, where the view
+    opens, are always laid out for real and scrolling to the end lands exactly there."""
+    if len(lines) <= CHUNK:
+        return "".join(lines)
+    cut = len(lines) % CHUNK
+    parts = ["".join(lines[:cut])] if cut else []
+    blocks = range(cut, len(lines), CHUNK)
+    last = blocks[-1]
+    for start in blocks:
+        cls = "parley-chunk" if start == last else "parley-chunk parley-cv"
+        parts.append(f'<div class="{cls}">{"".join(lines[start:start + CHUNK])}</div>')
+    return "".join(parts)
 
 
 MediaRenderer = Callable[[Message], None]
@@ -102,18 +129,34 @@ class Transcript:
             return self.names.get(message.agent_id or 0, "Agent")
         return "System" if message.party is Party.SYSTEM else "Internal"
 
-    def add(self, messages: Sequence[Message]) -> int:
-        """Append the messages not shown yet; returns how many were added."""
-        fresh = [m for m in messages if m.id not in self.shown]
-        if not fresh:
+    def fresh(self, messages: Sequence[Message]) -> list[Message]:
+        return [m for m in messages if m.id not in self.shown]
+
+    def lines(self, messages: Sequence[Message]) -> list[str]:
+        """The HTML of each line: pure CPU work, safe to run in a worker thread (a long
+        transcript must not hold the event loop that every agent shares)."""
+        return [
+            line_html(m, self.who(m), self.zone, self.colours.get(m.party.value, "#1f2937"),
+                      self.region, self.dialer)
+            for m in messages
+        ]
+
+    def add(self, messages: Sequence[Message], lines: Sequence[str] | None = None) -> int:
+        """Append the messages not shown yet (``lines`` from :meth:`lines`, if built
+        already); returns how many were added."""
+        if lines is not None:
+            pairs = [(m, h) for m, h in zip(messages, lines, strict=True)
+                     if m.id not in self.shown]
+        else:
+            fresh = self.fresh(messages)
+            pairs = list(zip(fresh, self.lines(fresh), strict=True))
+        if not pairs:
             return 0
         batch: list[str] = []
         with self.box:
-            for message in fresh:
+            for message, line in pairs:
                 self.shown.add(message.id)
-                colour = self.colours.get(message.party.value, "#1f2937")
-                batch.append(line_html(message, self.who(message), self.zone, colour,
-                                       self.region, self.dialer))
+                batch.append(line)
                 if message.media and self.render_media is not None:
                     self._flush(batch)
                     batch = []
@@ -122,9 +165,9 @@ class Transcript:
             self._flush(batch)
         # the box's own client: this may run in a background task with no UI context
         self.box.client.run_javascript(FOLLOW_JS % {"id": repr(f"c{self.box.id}")})
-        return len(fresh)
+        return len(pairs)
 
     def _flush(self, batch: list[str]) -> None:
         if batch:
             # Built by line_html, which escapes every character of untrusted text.
-            ui.html("".join(batch), sanitize=False).classes("w-full")
+            ui.html(chunked(batch), sanitize=False).classes("w-full")
