@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 
 from domain.agents import AgentOptions, AutoAnswer, Role
 from storage.db import Database
@@ -20,7 +22,10 @@ from storage.tables import (
     ContactPhoneRow,
     ContactRow,
     DispositionCodeRow,
+    InteractionRow,
+    MessageRow,
     MetaRow,
+    NoteRow,
     QueueRow,
     StandardResponseRow,
 )
@@ -88,6 +93,38 @@ def seed_demo(db: Database, path: Path, hash_password: Callable[[str], str]) -> 
             s.add(StandardResponseRow(**spec))
         for position, spec in enumerate(data.get("case_data_fields", [])):
             s.add(CaseDataFieldRow(position=position, **spec))
+        s.flush()
+        _seed_history(s, data.get("history", []))
         s.add(MetaRow(key=DEMO_MARKER, value="1"))
         s.commit()
     return True
+
+
+def _seed_history(s: Session, history: list[dict[str, Any]]) -> None:
+    """Done interactions with their transcripts and notes, dated in the past."""
+    now = datetime.now(UTC)
+    for spec in history:
+        agent = s.exec(select(AgentRow).where(AgentRow.username == spec["agent"])).one()
+        centre = s.get(CentreNumberRow, spec["centre"])
+        assert centre is not None, f"demo history names unknown centre {spec['centre']}"
+        phone = s.exec(select(ContactPhoneRow).where(
+            ContactPhoneRow.number == spec["contact"])).first()
+        started = now - timedelta(days=spec["days_ago"])
+        interaction = InteractionRow(
+            id=uuid.uuid4().hex, channel="sms", mode=centre.mode, state="done",
+            contact_number=spec["contact"], centre_number=centre.number,
+            queue_id=centre.queue_id, contact_id=phone.contact_id if phone else None,
+            owner_id=agent.id, created_at=started, queued_at=started,
+            accepted_at=started + timedelta(seconds=20),
+            ended_at=started + timedelta(minutes=6),
+            last_activity_at=started + timedelta(minutes=5),
+            disposition=spec.get("disposition"), case_data={"subject": spec["messages"][0][1]},
+        )
+        s.add(interaction)
+        for i, (party, text) in enumerate(spec["messages"]):
+            s.add(MessageRow(interaction_id=interaction.id, party=party, text=text,
+                             created_at=started + timedelta(minutes=i * 2),
+                             agent_id=agent.id if party == "agent" else None))
+        if spec.get("note"):
+            s.add(NoteRow(interaction_id=interaction.id, agent_id=agent.id, text=spec["note"],
+                          created_at=started + timedelta(minutes=6)))

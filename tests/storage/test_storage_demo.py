@@ -167,3 +167,18 @@ def test_demo_password_with_the_real_hasher(db: Database, demo_toml: Path) -> No
     auth = AuthService(AgentRepo(db), LoginAttemptRepo(db), SessionRepo(db), FakeClock(), hasher)
     result = auth.login("tina", "demo")
     assert result.ok and result.agent is not None and result.agent.role is Role.TRAINER
+
+
+def test_jordan_lee_has_some_history(db, demo_toml, cheap_hash) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from storage.interactions import InteractionRepo
+
+    seed_demo(db, demo_toml, cheap_hash)
+    repo = InteractionRepo(db)
+    past = repo.contact_interactions("+14155550123", None, datetime.now(UTC) - timedelta(days=60))
+    assert len(past) == 2
+    assert all(i.state.value == "done" and i.contact_name == "Jordan Lee" for i in past)
+    assert {i.disposition for i in past} == {"resolved", "follow_up"}
+    assert [m.party.value for m in repo.messages(past[0].id)][:2] == ["contact", "agent"]
+    assert repo.notes(past[0].id)
