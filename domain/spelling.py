@@ -11,7 +11,8 @@ in use are ever read.
   ``don't``, ``it’s``, ``O'Neil``. Quotes around a word are not part of it (``'hello'``),
   so ``rock 'n' roll`` is three words. A hyphenated word is accepted when the dictionary
   has it whole (French ``c'est-à-dire``); otherwise each part is checked on its own.
-- Never flagged: words with a digit or ``_`` (``2nd``, ``A4``, ``user_id``), URLs,
+- Never flagged: words with a digit or ``_`` (``2nd``, ``A4``, ``user_id``; a
+  hyphenated word with one is skipped whole: ``COVID-19``), URLs,
   e-mail addresses and phone numbers (found by ``domain.links.tokenize``, the same
   tokens the transcript shows as links), single letters, words of scripts written
   without spaces (Han, kana, Thai, ...: there is no word to check), and words in
@@ -31,22 +32,37 @@ in use are ever read.
   from the agent's dictionary.
 
 ``suggest(word, language, limit)`` offers corrections, best first, in the word's own case
-pattern (``Happpppening`` → ``Happening``, ``HELO`` → ``HELLO``). See
-``domain.spelling_index`` for the index that keeps it fast, and ``_rank`` for how
-candidates are ordered. Lookups take well under a millisecond typically; the index is
-built once per language (about 1-3 s, in a background thread with ``warm_up_in_background``
-or ``warm_up`` called from a worker thread), and ``check`` needs only the word list.
+pattern (``Happpppening`` → ``Happening``, ``HELO`` → ``HELLO``); see ``_rank``.
+
+Speed (figures: ``bench/spelling.py``, ``bench/README.md``). pyspellchecker's own search
+generates every string within two edits (seconds for a long word); here a symmetric-delete
+index (``domain.spelling_index``) over the *whole* word list answers in about a
+millisecond, and a held-down letter (``happpppening``, 3 edits away) is found through
+variants with the run shortened. Using it from the server:
+
+- ``check`` is cheap (well under a millisecond for an SMS) once the language's word list
+  is read (0.1-0.4 s, first use): fine on the event loop after ``warm_up``.
+- ``suggest`` builds the language's index on its first call (2-4 s, 10-25 MB); later
+  calls take about a millisecond (cached per word). Call ``warm_up(language)`` in a
+  worker thread at start and when an agent picks another language, or
+  ``warm_up_in_background``; ``is_ready`` tells whether the index is there. Loading and
+  building run in short steps (the word file is parsed in pieces, the index sorted in
+  buckets), so a build in a worker thread never holds the GIL for long.
+- Each language loads once (thread-safe: concurrent first users wait for one load);
+  ``stats`` reports sizes, times and memory.
 """
 
 from __future__ import annotations
 
 import gzip
+import heapq
 import json
 import math
 import sys
 import threading
 import time
 import unicodedata
+from bisect import insort
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -55,7 +71,7 @@ from pathlib import Path
 import regex
 
 from domain.links import tokenize
-from domain.spelling_index import DeleteIndex, osa_distance
+from domain.spelling_index import DeleteIndex
 
 DEFAULT_LANGUAGE = "en"
 
@@ -90,6 +106,7 @@ _DIGIT_OR_UNDERSCORE = regex.compile(r"[\p{N}_]")
 _UNSPACED_SCRIPT = regex.compile(
     r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}]"
 )
+_EDGES = regex.compile(r"^[^\p{L}\p{M}\p{N}]+|[^\p{L}\p{M}\p{N}]+$")  # quotes, spaces
 _SUGGESTIBLE = regex.compile(r"[\p{L}\p{M}'-]+")
 _APOSTROPHE_MAP = str.maketrans({ch: "'" for ch in APOSTROPHES[1:]})
 # Characters without which no URL, e-mail address or phone number can be in a text
@@ -142,6 +159,7 @@ class _Language:
         self._index: DeleteIndex | None = None
         self._words_lock = threading.Lock()
         self._index_lock = threading.Lock()
+        self._common_count: int | None = None
         self.load_seconds = 0.0
         self.index_seconds = 0.0
 
@@ -152,8 +170,7 @@ class _Language:
             with self._words_lock:
                 if self._words is None:
                     started = time.perf_counter()
-                    with gzip.open(_resources() / f"{self.code}.json.gz", "rb") as fh:
-                        loaded: dict[str, int] = json.load(fh)
+                    loaded = _read_counts(_resources() / f"{self.code}.json.gz")
                     floor = min(loaded.values(), default=1)
                     for word in _SUPPLEMENT.get(self.code, ()):
                         loaded.setdefault(word, floor)
@@ -171,9 +188,18 @@ class _Language:
                 if self._index is None:
                     started = time.perf_counter()
                     self._index = DeleteIndex(w for w in words if _SUGGESTIBLE.fullmatch(w))
+                    self.common_count  # noqa: B018 - computed now, not in a first suggest
                     self.index_seconds = time.perf_counter() - started
                 index = self._index
         return index
+
+    @property
+    def common_count(self) -> int:
+        """The frequency of the SPLIT_COMMON-th most common word."""
+        if self._common_count is None:
+            counts = heapq.nlargest(SPLIT_COMMON, self.words.values())
+            self._common_count = max(counts[-1] if counts else 1, 1)
+        return self._common_count
 
     @property
     def ready(self) -> bool:
@@ -191,6 +217,34 @@ class _Language:
             "index_bytes": index.nbytes() if index is not None else 0,
             "ready": index is not None,
         }
+
+
+def _read_counts(path: Path) -> dict[str, int]:
+    """A pyspellchecker word-frequency file (``{"word": count, ...}``, gzipped).
+
+    Parsed in pieces of a few thousand entries (the file has one per line), so the GIL is
+    never held for long: one ``json.loads`` of a whole large list takes most of a second,
+    during which no other thread (the event loop) could run."""
+    with gzip.open(path, "rb") as fh:
+        chunks = []
+        while chunk := fh.read(1 << 16):
+            chunks.append(chunk)
+    body = b"".join(chunks).decode("utf-8").strip()
+    if not (body.startswith("{") and body.endswith("}")):
+        raise ValueError(f"not a word-frequency file: {path}")
+    body = body[1:-1]
+    counts: dict[str, int] = {}
+    pos, size = 0, len(body)
+    while pos < size:
+        end = body.find(',\n"', pos + _PARSE_CHUNK) if pos + _PARSE_CHUNK < size else -1
+        if end < 0:
+            end = size
+        counts.update(json.loads("{" + body[pos:end] + "}"))
+        pos = end + 1
+    return counts
+
+
+_PARSE_CHUNK = 1 << 16  # characters
 
 
 def _dict_bytes(words: dict[str, int]) -> int:
@@ -214,11 +268,16 @@ def _language(language: str | None) -> _Language:
     return found
 
 
-def warm_up(language: str = DEFAULT_LANGUAGE) -> dict[str, float | int | bool | str]:
-    """Read the language's words and build its suggestion index now (blocking: call it
-    from a worker thread, e.g. at server start); returns ``stats(language)``."""
+def warm_up(language: str = DEFAULT_LANGUAGE, index: bool = True
+            ) -> dict[str, float | int | bool | str]:
+    """Read the language's words and (unless ``index=False``: enough for ``check``) build
+    its suggestion index now. Blocking: call it from a worker thread, e.g. at server
+    start. Returns ``stats(language)``."""
     lang = _language(language)
-    lang.index  # noqa: B018 - builds on first access
+    if index:
+        lang.index  # noqa: B018 - built on first access
+    else:
+        lang.words  # noqa: B018 - read on first access
     return lang.stats()
 
 
@@ -311,6 +370,8 @@ def check(text: str, language: str = DEFAULT_LANGUAGE,
         if excluded and any(s < end and start < e for s, e in excluded):
             continue
         compound = match.group()
+        if _DIGIT_OR_UNDERSCORE.search(compound):
+            continue  # 2nd, A4, user_id, COVID-19, mp3-player
         if "-" in compound or "\u2010" in compound:
             whole = _normal(compound.replace("\u2010", "-"))
             if whole in words or whole in known_words:
@@ -319,7 +380,7 @@ def check(text: str, language: str = DEFAULT_LANGUAGE,
         else:
             parts = [(start, compound)]
         for part_start, part in parts:
-            if len(part) < 2 or _DIGIT_OR_UNDERSCORE.search(part):
+            if len(part) < 2:
                 continue
             if not part.isascii() and _UNSPACED_SCRIPT.search(part):
                 continue
@@ -339,15 +400,20 @@ def is_misspelled(word: str, language: str = DEFAULT_LANGUAGE, known: Iterable[s
 # -- suggest --------------------------------------------------------------------------------
 
 # Costs of the error model used for ranking (an edit distance with cheaper common slips).
-COST_ACCENT = 0.2  # e → é, n → ñ (same base letter)
+COST_ACCENT = 0.2  # e → é, n → ñ, s → ß (same base letter)
 COST_APOSTROPHE = 0.3  # dont → don't
+COST_POSSESSIVE = 0.9  # the apostrophe of a final 's: biddings → bidding's is no better
+COST_FIRST = 0.2  # extra cost of an edit at the first letter (rarely the wrong one)
 COST_DOUBLE = 0.5  # a letter doubled or undoubled: acomodate → accommodate
-COST_VOWEL = 0.7  # one vowel for another: seperate → separate
-COST_KEYBOARD = 0.75  # a neighbouring key: hellp → hello
-COST_SWAP = 0.7  # two neighbours swapped: teh → the
+COST_VOWEL = 0.75  # one vowel for another: seperate → separate
+COST_KEYBOARD = 0.9  # a neighbouring key: hellp → hello
+COST_SWAP = 0.5  # two neighbours swapped: teh → the
 COST_ELONGATION = 0.3  # a letter held down: happpppening → happening
+COST_SPLIT = 1.0  # a missing space: alot → a lot
 FREQUENCY_WEIGHT = 0.25  # cost per factor 10 of word frequency
+SPLIT_COMMON = 1000  # both words of a split are among the language's 1000 most common
 MAX_VARIANTS = 16
+SHORT_WORD = 3  # letters
 
 _VOWELS = frozenset("aeiouy")
 _ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
@@ -363,6 +429,8 @@ def _keyboard_neighbours(a: str, b: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _base(ch: str) -> str:
+    if ch == "\u00df":  # ß: Strase → Straße
+        return "s"
     return unicodedata.normalize("NFKD", ch)[:1]
 
 
@@ -380,10 +448,10 @@ def _indel(s: str, k: int) -> float:
     """Cost of deleting s[k] from s (or of inserting it, seen from the other side)."""
     ch = s[k]
     if ch == "'":
-        return COST_APOSTROPHE
+        return COST_POSSESSIVE if k == len(s) - 2 and s[-1] == "s" else COST_APOSTROPHE
     if (k > 0 and s[k - 1] == ch) or (k + 1 < len(s) and s[k + 1] == ch):
         return COST_DOUBLE
-    return 1.0
+    return 1.0 if k else 1.0 + COST_FIRST
 
 
 def error_cost(typed: str, word: str) -> float:
@@ -409,7 +477,10 @@ def error_cost(typed: str, word: str) -> float:
         for j in range(1, lb + 1):
             bj = s + j - 1
             cb = word[bj]
-            v = prev[j - 1] if ca == cb else prev[j - 1] + _substitution(ca, cb)
+            if ca == cb:
+                v = prev[j - 1]
+            else:
+                v = prev[j - 1] + _substitution(ca, cb) + (0.0 if ai else COST_FIRST)
             d = prev[j] + _indel(typed, ai)
             if d < v:
                 v = d
@@ -446,36 +517,85 @@ def _collapsed_variants(word: str) -> list[str]:
     return variants
 
 
-def _rank(typed: str, lang: _Language) -> list[str]:
-    """Candidates for the dictionary-form ``typed``, best first.
+def _rank(typed: str, lang: _Language, limit: int) -> list[str]:
+    """The best ``limit`` candidates for the dictionary-form ``typed``, best first.
 
-    Candidates: every word within edit distance 2 (the index), and, for a word with a
-    letter held down (a run of 3+), every word within distance 2 of it with the runs
-    shortened to 2 or 1 letters (``happpppening`` is 3 edits from ``happening``).
+    Candidates: every word within edit distance 2 (the index; for a word of 3 letters or
+    fewer, within 1 when there is any); for a word with a letter held down (a run of 3+),
+    the words within distance 2 of it with the runs shortened to 2 or 1 letters
+    (``happpppening`` is 3 edits from ``happening``); and two common words where a space
+    is missing (``alot`` → ``a lot``).
     Order: the error-model cost (``error_cost``: accents, apostrophes, doubled letters,
-    vowels, neighbouring keys and swaps are cheaper than other edits) minus
-    ``FREQUENCY_WEIGHT`` per factor 10 of the word's frequency; a word offered by
-    pyspellchecker's own rule (a closest-distance candidate) wins ties.
+    vowels, neighbouring keys and swaps cost less than other edits; the first letter is
+    rarely the wrong one) minus ``FREQUENCY_WEIGHT`` per factor 10 of the word's
+    frequency. A word that differs only by apostrophes (``youre`` → ``you're``) comes
+    first whatever its frequency (some contractions are rare in the lists by accident).
+    The error model is only computed for candidates that could still make the top
+    ``limit``: a candidate at OSA distance d costs at least d times the cheapest edit.
     """
     words, index = lang.words, lang.index
-    costs: dict[str, float] = {}
-    for word in index.lookup(typed):
-        costs[word] = error_cost(typed, word)
+    cheapest = min(COST_ACCENT, COST_APOSTROPHE, COST_POSSESSIVE, COST_DOUBLE, COST_VOWEL,
+                   COST_KEYBOARD, COST_SWAP, 1.0)
+    weight = FREQUENCY_WEIGHT
+    # (lower bound of the score, word, what it was typed as, extra cost)
+    entries: list[tuple[float, str, str | None, float]] = []
+
+    def add(found: dict[str, int], source: str, extra: float) -> None:
+        for word, distance in found.items():
+            bound = extra + cheapest * distance - weight * math.log10(words[word] + 1)
+            entries.append((bound, word, source, extra))
+
+    # A word of 3 letters or fewer is within 2 edits of hundreds of words: look at those
+    # 1 edit away first (as pyspellchecker does), at 2 only if there is none.
+    short = len(typed) <= SHORT_WORD
+    found = index.lookup(typed, 1 if short else None)
+    if not found and short:
+        found = index.lookup(typed)
+    add(found, typed, 0.0)
     for variant in _collapsed_variants(typed):
-        for word in index.lookup(variant):
-            cost = COST_ELONGATION + error_cost(variant, word)
-            if cost < costs.get(word, math.inf):
-                costs[word] = cost
-    if not costs:
+        # A known variant (pleeease → please) is the answer: its neighbours, an edit
+        # further, are not worth a look-up.
+        add({variant: 0} if variant in words else index.lookup(variant), variant,
+            COST_ELONGATION)
+    common = lang.common_count
+    for split in range(1, len(typed)):
+        left, right = typed[:split], typed[split:]
+        count = min(words.get(left, 0), words.get(right, 0))
+        if count >= common:
+            entries.append((COST_SPLIT - weight * math.log10(count + 1), f"{left} {right}",
+                            None, COST_SPLIT))
+    if not entries:
         return []
 
-    def score(word: str) -> float:
-        return costs[word] - FREQUENCY_WEIGHT * math.log10(words.get(word, 1) + 1)
+    bare = typed.replace("'", "")
+    first = sorted({w for _, w, _, _ in entries if w.replace("'", "") == bare})
+    slots = limit - len(first)
+    scores: dict[str, float] = {}
+    best: list[float] = []  # the best ``slots`` scores so far, ascending
+    entries.sort()
+    for bound, word, source, extra in entries:
+        if slots <= 0 or (len(best) >= slots and bound > best[-1]):
+            break
+        if word in first:
+            continue
+        if source is None:
+            score = bound  # a split: its cost is exact
+        else:
+            score = (extra + error_cost(source, word)
+                     - weight * math.log10(words[word] + 1))
+        if score < scores.get(word, math.inf):
+            if word in scores and scores[word] in best:
+                best.remove(scores[word])
+            scores[word] = score
+            insort(best, score)
+            del best[slots:]
+    rest = sorted(scores, key=lambda w: (scores[w], w))
+    return (first + rest)[:limit]
 
-    return sorted(costs, key=lambda w: (score(w), w))
 
-
-def _case_like(typed: str, word: str) -> str:
+def _case_like(typed: str, word: str, code: str) -> str:
+    if code == "en" and (word == "i" or word.startswith(("i'", "i "))):
+        word = "I" + word[1:]  # the English pronoun is always a capital
     if typed.isupper() and len(typed) > 1:
         word = word.upper()
     elif typed[:1].isupper():
@@ -493,10 +613,10 @@ def _suggest(word: str, code: str, limit: int) -> tuple[str, ...]:
         return (word,)
     if len(typed) > 64 or not typed:
         return ()
-    ranked = _rank(typed, lang)[:limit]
+    ranked = _rank(typed, lang, limit)
     out: list[str] = []
     for candidate in ranked:
-        cased = _case_like(word, candidate)
+        cased = _case_like(word, candidate, code)
         if cased not in out:
             out.append(cased)
     return tuple(out)
@@ -506,7 +626,7 @@ def suggest(word: str, language: str = DEFAULT_LANGUAGE, limit: int = 5) -> list
     """Corrections for ``word``, best first, at most ``limit``, in the word's case
     pattern. A known word is its own only suggestion. Builds the language's index on the
     first call (see ``warm_up``)."""
-    word = word.strip()
+    word = _EDGES.sub("", word)
     if limit <= 0 or not word:
         return []
     return list(_suggest(word, language_code(language), limit))
@@ -521,7 +641,6 @@ __all__ = [
     "language_code",
     "languages",
     "loaded_languages",
-    "osa_distance",
     "stats",
     "suggest",
     "warm_up",

@@ -27,7 +27,8 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
 
-PREFIX = 6
+PREFIX = 7
+_BUCKET_BITS = 9
 MAX_DISTANCE = 2
 
 
@@ -46,6 +47,17 @@ def deletes(text: str, max_deletes: int = MAX_DISTANCE) -> set[str]:
     return found
 
 
+def _build_deletes(head: str, max_deletes: int) -> set[str]:
+    """``deletes`` unrolled for the common case (faster for building an index)."""
+    if max_deletes != 2:
+        return deletes(head, max_deletes)
+    n = len(head)
+    found = {head[:i] + head[i + 1:] for i in range(n)}
+    found |= {item[:j] + item[j + 1:] for item in found for j in range(n - 1)}
+    found.add(head)
+    return found
+
+
 def osa_distance(a: str, b: str, limit: int) -> int:
     """Optimal-string-alignment distance (insert, delete, substitute, swap two neighbours),
     or ``limit + 1`` as soon as it is certain to exceed ``limit``."""
@@ -56,27 +68,42 @@ def osa_distance(a: str, b: str, limit: int) -> int:
     i = 0
     while i < n and a[i] == b[i]:
         i += 1
-    a, b = a[i:], b[i:]
+    if i:
+        a, b = a[i:], b[i:]
     while a and b and a[-1] == b[-1]:
         a, b = a[:-1], b[:-1]
     la, lb = len(a), len(b)
-    if abs(la - lb) > limit:
-        return limit + 1
-    if not la or not lb:
-        return max(la, lb)
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
     over = limit + 1
+    if lb - la > limit:
+        return over
+    if not la:
+        return lb
+    # Only cells within ``limit`` of the diagonal can stay within the limit.
     before: list[int] = []
     prev = list(range(lb + 1))
     for x in range(1, la + 1):
         ca = a[x - 1]
-        cur = [x] + [0] * lb
-        best = x
-        for y in range(1, lb + 1):
+        lo = x - limit if x > limit else 1
+        hi = x + limit if x + limit < lb else lb
+        cur = [over] * (lb + 1)
+        if x <= limit:
+            cur[0] = x
+        best = over
+        for y in range(lo, hi + 1):
             cb = b[y - 1]
-            cost = 0 if ca == cb else 1
-            v = min(prev[y] + 1, cur[y - 1] + 1, prev[y - 1] + cost)
-            if x > 1 and y > 1 and ca == b[y - 2] and a[x - 2] == cb and ca != cb:
-                v = min(v, before[y - 2] + 1)
+            v = prev[y - 1] if ca == cb else prev[y - 1] + 1
+            t = prev[y] + 1
+            if t < v:
+                v = t
+            t = cur[y - 1] + 1
+            if t < v:
+                v = t
+            if x > 1 and y > 1 and ca != cb and ca == b[y - 2] and a[x - 2] == cb:
+                t = before[y - 2] + 1
+                if t < v:
+                    v = t
             cur[y] = v
             if v < best:
                 best = v
@@ -87,38 +114,55 @@ def osa_distance(a: str, b: str, limit: int) -> int:
 
 
 class DeleteIndex:
-    """Every word of ``words`` within OSA distance ``max_distance`` (≤ 2) of a query."""
+    """Every word of ``words`` within OSA distance ``max_distance`` (≤ 2) of a query.
+
+    Building takes a few seconds for a large dictionary, in many short steps: no single
+    call holds the GIL for more than a few milliseconds, so a build in a background
+    thread does not stall an event loop in another one.
+    """
 
     def __init__(self, words: Iterable[str], max_distance: int = MAX_DISTANCE,
                  prefix: int = PREFIX) -> None:
         self.max_distance = max_distance
         self.prefix = prefix
-        # Sorted by prefix, then length: prefix number k owns words[starts[k]:starts[k + 1]],
-        # and the words of one length are neighbours there (found with bisect).
-        self.words: list[str] = sorted(words, key=lambda w: (w[:prefix], len(w), w))
-        self.lengths = array("H", [min(len(w), 65535) for w in self.words])
+        # Alphabetical order (pyspellchecker's lists already are: near-linear) puts the
+        # words sharing a prefix next to each other: prefix number k owns
+        # words[starts[k]:starts[k + 1]], ordered by length there (found with bisect).
+        ordered = sorted(words)
         starts = array("i")
         prefixes: list[str] = []
         last = None
-        for i, word in enumerate(self.words):
+        for i, word in enumerate(ordered):
             head = word[:prefix]
             if head != last:
                 starts.append(i)
                 prefixes.append(head)
                 last = head
-        starts.append(len(self.words))
+        starts.append(len(ordered))
+        for k in range(len(prefixes)):
+            lo, hi = starts[k], starts[k + 1]
+            if hi - lo > 1:
+                ordered[lo:hi] = sorted(ordered[lo:hi], key=len)
+        self.words = ordered
         self.starts = starts
-        self.id_bits = max(1, len(prefixes).bit_length())
-        self.hash_mask = (1 << (63 - self.id_bits)) - 1
-        bits, mask = self.id_bits, self.hash_mask
-        keys: list[int] = []
-        add = keys.append
+        self.lengths = array("H", (min(len(w), 65535) for w in ordered))
+        self.id_bits = bits = max(1, len(prefixes).bit_length())
+        self.hash_mask = mask = (1 << (63 - bits)) - 1
+        # Keys go to buckets by their top bits, each sorted on its own: the buckets in
+        # order are the whole sorted array, and no sort is one long call. The buckets
+        # are arrays, not lists: the garbage collector never walks through millions of
+        # keys (a list of them would make each collection a long pause for all threads).
+        shift = 63 - _BUCKET_BITS
+        buckets = [array("q") for _ in range(1 << _BUCKET_BITS)]
         for number, head in enumerate(prefixes):
-            for item in deletes(head, max_distance):
-                add(((hash(item) & mask) << bits) | number)
-        keys.sort()
-        self.keys = array("q", keys)
-        del keys
+            for item in _build_deletes(head, max_distance):
+                key = ((hash(item) & mask) << bits) | number
+                buckets[key >> shift].append(key)
+        keys = array("q")
+        for k, bucket in enumerate(buckets):
+            keys.extend(array("q", sorted(bucket)))
+            buckets[k] = array("q")
+        self.keys = keys
 
     def __len__(self) -> int:
         return len(self.words)
@@ -148,6 +192,7 @@ class DeleteIndex:
                 i += 1
         found: dict[str, int] = {}
         length = len(query)
+        letters = frozenset(query)
         words, starts, lengths = self.words, self.starts, self.lengths
         for number in numbers:
             lo, hi = starts[number], starts[number + 1]
@@ -157,6 +202,11 @@ class DeleteIndex:
             for i in range(lo, hi):
                 word = words[i]
                 if abs(len(word) - length) > limit:
+                    continue
+                # Each edit brings in at most one letter the query lacks: a cheap test
+                # that rules out most words sharing a prefix before the real distance.
+                extra = set(word)
+                if len(extra) - len(extra & letters) > limit or len(letters - extra) > limit:
                     continue
                 distance = osa_distance(query, word, limit)
                 if distance <= limit:
