@@ -152,6 +152,7 @@ def main() -> None:
         # Services run in worker threads; their events are delivered on the event loop.
         services.bus.set_dispatcher(lambda fn: loop.call_soon_threadsafe(fn))
         ticker.append(asyncio.create_task(tick()))
+        ticker.append(asyncio.create_task(run.io_bound(services.spell_check.warm_up, "en")))
         # Queued interactions wait for nobody: offer them to whoever is Ready now.
         await run.io_bound(services.routing.resume)
 

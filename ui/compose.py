@@ -5,7 +5,9 @@ counter shows characters and SMS parts exactly as ``domain.sms.split_sms`` split
 Ctrl+Enter (Cmd+Enter) or Send delivers; an empty message is not sent; the standard
 response library (button or Alt+R) inserts a response at the cursor, and ``#keyword``
 then Space expands a shortcut. Each interaction keeps its own draft, saved shortly after
-typing stops, so it survives a reload.
+typing stops, so it survives a reload. Spelling Check (``ui.spell``) underlines
+possibly misspelled words, offers suggestions on right-click (or Shift+F10) and, when the
+agent's option says so, asks before sending a text that still has misspellings.
 
 Nothing slow runs on the event loop: the draft, the library, sending and splitting a long
 text all go through ``run.io_bound``.
@@ -28,6 +30,7 @@ from domain.interactions import Interaction, State
 from domain.sms import GSM_BASIC, GSM_EXTENSION, UCS2, SmsSplit
 from domain.standard_responses import StandardResponse
 from domain.system import Services
+from ui.spell import MENU_KEYS, SpellLayer
 from ui.standard_responses import (
     CLIENT_EXPANDER,
     SHORTCUT_HINT,
@@ -104,6 +107,7 @@ class Compose:
         self.enabled = True
         self.reason = ""
         self._sending = False
+        self._confirming = False  # before_send is being awaited
         self._hint_negative = False
         self._programmatic = False  # a value set by this component: no shortcut expansion
         self._saved: str | None = None  # the stored draft; None until it has been read
@@ -118,15 +122,17 @@ class Compose:
         self.root = tid(ui.column(), "compose").classes("parley-compose w-full gap-1")
         self.root.props('role="group" aria-label="Message"')
         with self.root:
-            # The field sits in its own box so a later spelling layer can overlay it.
-            with ui.element("div").classes("parley-compose-field w-full"):
+            # The field sits in its own box: the spelling layer draws behind the text in it.
+            with ui.element("div").classes("parley-compose-field w-full") as self.field:
                 self.input = tid(ui.textarea("Message", placeholder=PLACEHOLDER),
                                  "compose-input")
                 self.input.classes("w-full").props(
-                    f'outlined autogrow maxlength={MAX_LENGTH} spellcheck="true" '
-                    'aria-keyshortcuts="Control+Enter Meta+Enter Alt+R"'
+                    f'outlined autogrow maxlength={MAX_LENGTH} spellcheck="false" '
+                    f'aria-keyshortcuts="Control+Enter Meta+Enter Alt+R {MENU_KEYS}"'
                 )
-            with ui.row().classes("w-full items-center gap-2 no-wrap parley-compose-bar"):
+            with ui.row().classes(
+                "w-full items-center gap-2 no-wrap parley-compose-bar"
+            ) as self.bar:
                 self.library_button = tid(
                     ui.button("Responses", icon="library_books", on_click=self.open_library),
                     "standard-responses",
@@ -167,6 +173,9 @@ class Compose:
         )
         self.input.on("blur", self.flush_draft)
         self.input.on("beforeinput", js_handler=CLIENT_EXPANDER)
+        # Spelling Check: underlines, the right-click menu and the warning before sending.
+        self.spelling = SpellLayer(self)
+        self.before_send = self.spelling.confirm_send
         self._refresh_send()
 
         if interaction.state is State.EXPIRED:
@@ -200,17 +209,34 @@ class Compose:
     def focus(self) -> None:
         self.input.run_method("focus")
 
+    @property
+    def setting_text(self) -> bool:
+        """True while this component itself is setting the text (not the agent typing)."""
+        return self._programmatic
+
+    def replace(self, start: int, end: int, text: str) -> None:
+        """Put ``text`` in place of ``self.text[start:end]``; the caret follows it."""
+        current = self.text
+        self._set_text(current[:start] + text + current[end:], caret=start + len(text))
+
     async def send(self) -> None:
         """Send the text (off the loop); kept on refusal, cleared on success."""
-        if self._sending or not self.enabled:
+        if self._sending or self._confirming or not self.enabled:
             return
         text = self.text
         if not text.strip():
             self._hint(EMPTY_HINT, negative=True)
             self.focus()
             return
-        if self.before_send is not None and not await self.before_send(text):
-            return
+        if self.before_send is not None:
+            self._confirming = True  # a second Send while asking does nothing
+            try:
+                if not await self.before_send(text):
+                    return
+            finally:
+                self._confirming = False
+            if not self.enabled or self._sending:
+                return
         self._sending = True
         self._draft_generation += 1  # a pending draft save would be stale
         self.send_button.props("loading")
