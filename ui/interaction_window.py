@@ -195,14 +195,15 @@ class InteractionWindow:
     async def reload(self) -> None:
         handling = self.services.handling
         try:
+            # The transcript first: it is what the agent came for; the rest follows.
             messages = await run.io_bound(handling.transcript, self.interaction.id, self.agent.id)
+            await self._show_messages(messages or [])
             activity = await run.io_bound(
                 handling.contact_activity, self.interaction.id, self.agent.id)
             notes = await run.io_bound(handling.notes, self.interaction.id, self.agent.id)
         except HandlingError as exc:
             self.show_error(str(exc))
             return
-        await self._show_messages(messages or [])
         if activity is not None:
             self._show_activity(activity)
         self._show_notes(notes or [])
