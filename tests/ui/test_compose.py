@@ -19,11 +19,12 @@ from nicegui.testing import User
 
 import main
 from domain.handling import SendResult
-from domain.inbound import parse_inbound
 from domain.interactions import Interaction, State
 from domain.settings import load_settings
 from domain.standard_responses import StandardResponse
 from domain.system import Services
+from tests.ui.desk import eventually as shared_eventually
+from tests.ui.desk import own_interaction as shared_interaction
 from ui.compose import EMPTY_HINT, Compose, index_from_utf16, utf16_length
 from ui.standard_responses import expand_shortcuts, inserted_region, search, shortcut_map
 
@@ -49,17 +50,8 @@ class Desk:
 
 
 def own_interaction(services: Services, username: str = "alice") -> Interaction:
-    agent = next(a for a in services.agents.list() if a.username == username)
-    services.presence.log_in(agent.id)
-    services.presence.set_ready(agent.id)
-    received = services.inbound.receive(parse_inbound({
-        "message_id": f"compose-{username}", "from": CONTACT, "to": SESSION_NUMBER,
-        "text": "Hello, my order has not arrived.",
-    }))
-    preview = next(p for p in services.routing.previews(agent.id)
-                   if p.interaction.id == received.interaction_id)
-    services.routing.accept(preview.offer.id, agent.id)
-    return services.handling.owned(received.interaction_id, agent.id)
+    return shared_interaction(services, username, CONTACT,
+                              "Hello, my order has not arrived.", f"compose-{username}")
 
 
 @pytest.fixture
@@ -85,11 +77,7 @@ async def open_compose(user: User, desk: Desk) -> Compose:
 
 
 async def eventually(check: Callable[[], Any], what: str) -> None:
-    for _ in range(RETRIES):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
+    await shared_eventually(check, what, RETRIES)
 
 
 def one(user: User, marker: str) -> Any:

@@ -22,11 +22,12 @@ from nicegui.testing.user_interaction import UserInteraction
 import main
 from domain.agents import Agent
 from domain.handling import SendResult
-from domain.inbound import parse_inbound
 from domain.interactions import Interaction
 from domain.settings import load_settings
 from domain.spelling import Misspelling
 from domain.system import Services
+from tests.ui.desk import eventually as shared_eventually
+from tests.ui.desk import own_interaction as shared_interaction
 from ui.compose import Compose
 from ui.spell import (
     SpellLayer,
@@ -69,17 +70,8 @@ class Desk:
 
 
 def own_interaction(services: Services, username: str) -> Interaction:
-    agent = next(a for a in services.agents.list() if a.username == username)
-    services.presence.log_in(agent.id)
-    services.presence.set_ready(agent.id)
-    received = services.inbound.receive(parse_inbound({
-        "message_id": f"spell-{username}", "from": CONTACT, "to": SESSION_NUMBER,
-        "text": "Is my parcel on its way?",
-    }))
-    preview = next(p for p in services.routing.previews(agent.id)
-                   if p.interaction.id == received.interaction_id)
-    services.routing.accept(preview.offer.id, agent.id)
-    return services.handling.owned(received.interaction_id, agent.id)
+    return shared_interaction(services, username, CONTACT, "Is my parcel on its way?",
+                              f"spell-{username}")
 
 
 def make_desk(username: str) -> Desk:
@@ -103,11 +95,7 @@ async def desk(user: User) -> Desk:
 
 
 async def eventually(check: Callable[[], Any], what: str) -> None:
-    for _ in range(RETRIES):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
+    await shared_eventually(check, what, RETRIES)
 
 
 async def open_page(user: User, desk: Desk) -> SpellLayer:
