@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,6 +48,7 @@ from domain.sms import SmsSplit, split_sms
 log = logging.getLogger(__name__)
 SESSION_EXPIRY = "session_expiry"
 MAX_NOTE = 4000
+REFERENCE_TTL = 30.0  # seconds
 MAX_CASE_VALUE = 1000
 
 
@@ -153,6 +155,7 @@ class HandlingService:
         self.recent_days = recent_days
         self._after_done: list[Callable[[Interaction], None]] = []
         self._send_locks: dict[str, threading.Lock] = {}
+        self._reference_cache: dict[str, tuple[float, list[Any]]] = {}
         self._locks_guard = threading.Lock()
         if scheduler is not None:
             scheduler.on(SESSION_EXPIRY, self._on_expiry_deadline)
@@ -309,8 +312,20 @@ class HandlingService:
 
     # -- wrap-up --------------------------------------------------------------------------
 
+    def _cached(self, name: str, read: Callable[[], list[Any]]) -> list[Any]:
+        """Reference data (codes, fields) changes rarely but is read whenever a window
+        opens, on the page's event loop: read storage at most every REFERENCE_TTL."""
+        now = time.monotonic()
+        hit = self._reference_cache.get(name)
+        if hit is None or now - hit[0] > REFERENCE_TTL:
+            hit = (now, read())
+            self._reference_cache[name] = hit
+        return list(hit[1])
+
     def disposition_codes(self) -> list[DispositionCode]:
-        return self._reference.disposition_codes() if self._reference else []
+        if self._reference is None:
+            return []
+        return self._cached("dispositions", self._reference.disposition_codes)
 
     def set_disposition(self, interaction_id: str, agent_id: int, code: str | None) -> None:
         interaction = self._open(interaction_id, agent_id)
@@ -331,7 +346,9 @@ class HandlingService:
         return note
 
     def case_fields(self) -> list[CaseDataField]:
-        return self._reference.case_data_fields() if self._reference else []
+        if self._reference is None:
+            return []
+        return self._cached("case_fields", self._reference.case_data_fields)
 
     def set_case_value(
         self, interaction_id: str, agent_id: int, key: str, value: str

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse
 
 from domain.agents import Agent
 from domain.events import InteractionAccepted
+from domain.interactions import Interaction
 from domain.system import Services
 from ui.frame import DesktopState, Shell, desktop_frame, load_state
 from ui.interaction_window import InteractionWindow
@@ -61,7 +62,7 @@ class Workspace:
             background_tasks.create(self.open(event.interaction_id), name="open-accepted")
 
     async def open(self, interaction_id: str | None) -> None:
-        owned = await run.io_bound(self.services.routing.owned, self.agent.id) or []
+        owned = await run.io_bound(self._load, self.agent.id) or []
         chosen = next((i for i in owned if i.id == interaction_id), None)
         if chosen is None and owned and interaction_id is None:
             chosen = owned[-1]
@@ -73,6 +74,13 @@ class Workspace:
                 InteractionWindow(self.services, self.agent, chosen, self.closed, self.minimise)
         if self.shell.bar:
             self.shell.bar.select(chosen.id if chosen else None)
+
+    def _load(self, agent_id: int) -> list[Interaction]:
+        """Worker thread: the agent's interactions, and the reference data the window
+        reads while it is built (cached, so building it touches no storage)."""
+        self.services.handling.disposition_codes()
+        self.services.handling.case_fields()
+        return self.services.routing.owned(agent_id)
 
     def closed(self, interaction_id: str) -> None:
         background_tasks.create(self.open(None), name="after-close")
