@@ -20,7 +20,7 @@ from domain.handling import HandlingService
 from domain.inbound import InboundService
 from domain.routing import RoutingService
 from domain.scheduler import Scheduler
-from domain.settings import Settings, load_settings
+from domain.settings import Settings, SettingsError, load_settings
 from domain.spell_check import SpellCheckService
 from domain.system import Services
 from storage.db import Database, make_engine, migrate
@@ -123,7 +123,10 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:  # a clear line, not a traceback, for a wrong setting
+        raise SystemExit(f"Parley cannot start: {exc}") from None
     # Browser session files live with the rest of the data (read when nicegui is imported).
     os.environ.setdefault("NICEGUI_STORAGE_PATH", str(settings.data_dir / ".nicegui"))
     from nicegui import app, run, ui
