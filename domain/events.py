@@ -209,3 +209,60 @@ class InteractionUpdated(Event):
 class InteractionExpired(Event):
     interaction_id: str
     owner_id: int | None
+
+
+@dataclass(frozen=True)
+class InteractionTransferred(Event):
+    """The interaction left ``from_agent_id``: to another agent (accepted) or to a queue."""
+
+    interaction_id: str
+    from_agent_id: int
+    to_agent_id: int | None = None
+    to_queue_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TransferFailed(Event):
+    """A transfer was declined, timed out or could not complete; the sender keeps it."""
+
+    interaction_id: str
+    from_agent_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ConsultationChanged(Event):
+    """An IM consultation started or ended."""
+
+    consultation_id: int
+    interaction_id: str
+    owner_id: int
+    consultant_id: int
+    active: bool
+
+
+@dataclass(frozen=True)
+class InternalMessagePosted(Event):
+    """A consultation or supervisor message: never sent to the contact."""
+
+    interaction_id: str
+    message_id: int
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class FlagChanged(Event):
+    """A supervisor flag was raised or lowered on an interaction."""
+
+    flag_id: int
+    interaction_id: str
+    agent_id: int
+    raised: bool
+
+
+@dataclass(frozen=True)
+class CallbackChanged(Event):
+    """A callback was scheduled, edited, cancelled, fell due or was handled."""
+
+    callback_id: str
+    what: str

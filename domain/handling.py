@@ -28,6 +28,7 @@ from domain.events import (
     InteractionDone,
     InteractionExpired,
     InteractionUpdated,
+    InternalMessagePosted,
     MessageSent,
     SmsDelivered,
 )
@@ -50,6 +51,10 @@ SESSION_EXPIRY = "session_expiry"
 MAX_NOTE = 4000
 REFERENCE_TTL = 30.0  # seconds
 MAX_CASE_VALUE = 1000
+MAX_INTERNAL = 1000
+# Who else may look at an interaction: (interaction, agent) -> bool. Features register one
+# (an active consultant, a supervisor while a flag is raised); the owner always may.
+ViewerRule = Callable[[Interaction, int], bool]
 
 
 class HandlingError(Exception):
@@ -157,6 +162,7 @@ class HandlingService:
         self._send_locks: dict[str, threading.Lock] = {}
         self._reference_cache: dict[str, tuple[float, list[Any]]] = {}
         self._locks_guard = threading.Lock()
+        self._viewer_rules: list[ViewerRule] = []
         if scheduler is not None:
             scheduler.on(SESSION_EXPIRY, self._on_expiry_deadline)
 
@@ -179,10 +185,48 @@ class HandlingService:
             raise HandlingError("This interaction is closed.")
         return interaction
 
+    def add_viewer_rule(self, rule: ViewerRule) -> None:
+        """Let someone other than the owner see an interaction (read-only)."""
+        self._viewer_rules.append(rule)
+
     def can_view(self, interaction_id: str, agent_id: int) -> bool:
-        """Who may see an interaction and its images: its owner (later issues widen it)."""
+        """Who may see an interaction and its images: its owner, and whoever a viewer rule
+        admits (a consultant, a supervisor answering a flag)."""
         interaction = self._repo.get(interaction_id)
-        return interaction is not None and interaction.owner_id == agent_id
+        return interaction is not None and self._may_view(interaction, agent_id)
+
+    def _may_view(self, interaction: Interaction, agent_id: int) -> bool:
+        if interaction.owner_id == agent_id:
+            return True
+        return any(rule(interaction, agent_id) for rule in self._viewer_rules)
+
+    def viewed(self, interaction_id: str, agent_id: int) -> Interaction:
+        """The interaction, for its owner or an admitted viewer."""
+        interaction = self._repo.get(interaction_id)
+        if interaction is None or not self._may_view(interaction, agent_id):
+            raise HandlingError("This interaction is not yours.")
+        return interaction
+
+    def post_internal(self, interaction_id: str, agent_id: int, text: str) -> Message:
+        """An internal message (consultation, supervisor): kept in the transcript with the
+        party ``internal``, never sent to the contact."""
+        interaction = self.viewed(interaction_id, agent_id)
+        if interaction.state not in OWNED_STATES:
+            raise HandlingError("This interaction is closed.")
+        text = text.strip()
+        if not text:
+            raise HandlingError("Type a message before sending.")
+        if len(text) > MAX_INTERNAL:
+            raise HandlingError(f"An internal message can be at most {MAX_INTERNAL:,} "
+                                "characters.")
+        message = self._repo.add_message(interaction_id, Party.INTERNAL, text,
+                                         self._clock.now(), agent_id)
+        self._bus.publish(InternalMessagePosted(interaction_id, message.id, agent_id))
+        return message
+
+    def system_line(self, interaction_id: str, text: str) -> Message:
+        """Record a system line (joins, transfers, flags) in the transcript."""
+        return self._repo.add_message(interaction_id, Party.SYSTEM, text, self._clock.now())
 
     def media_for(self, media_id: str, agent_id: int, *, save: bool = False) -> MediaItem:
         """An image of an interaction this agent may see; ``save`` also needs the agent's
@@ -198,11 +242,11 @@ class HandlingService:
         return found[1]
 
     def transcript(self, interaction_id: str, agent_id: int) -> list[Message]:
-        self.owned(interaction_id, agent_id)
+        self.viewed(interaction_id, agent_id)
         return self._repo.messages(interaction_id)
 
     def notes(self, interaction_id: str, agent_id: int) -> list[Note]:
-        self.owned(interaction_id, agent_id)
+        self.viewed(interaction_id, agent_id)
         return self._repo.notes(interaction_id)
 
     def contact_activity(self, interaction_id: str, agent_id: int) -> ContactActivity:

@@ -13,6 +13,7 @@ from domain.queues import Mode
 class Channel(StrEnum):
     SMS = "sms"
     MMS = "mms"
+    CALLBACK = "callback"  # a scheduled callback's work item (seed: Schedule Callback)
 
 
 class Direction(StrEnum):
@@ -39,6 +40,15 @@ class Party(StrEnum):
     AGENT = "agent"
     SYSTEM = "system"
     INTERNAL = "internal"
+
+
+class OfferKind(StrEnum):
+    """What an offer asks of its agent: take a routed interaction, take over a colleague's
+    interaction (transfer), or help a colleague with theirs (IM consultation)."""
+
+    ROUTE = "route"
+    TRANSFER = "transfer"
+    CONSULT = "consult"
 
 
 class OfferOutcome(StrEnum):
@@ -87,6 +97,8 @@ class Interaction:
     case_data: dict[str, Any] = field(default_factory=dict)
     disposition: str | None = None
     last_activity_at: datetime | None = None
+    target_agent_id: int | None = None  # routed only to this agent (a callback "for me")
+    previous_owner_id: int | None = None  # sent back to a queue by this agent
 
     @property
     def contact_label(self) -> str:
@@ -117,6 +129,9 @@ class Offer:
     auto_answer: bool = False  # at the deadline it opens instead of moving on
     outcome: OfferOutcome | None = None
     decided_at: datetime | None = None
+    kind: OfferKind = OfferKind.ROUTE
+    from_agent_id: int | None = None  # who asked (transfer, consultation)
+    waiting: bool = False  # a transfer waiting for its target to have room: not shown yet
 
     @property
     def pending(self) -> bool:
@@ -132,3 +147,5 @@ class Preview:
     case_fields: tuple[tuple[str, str, Any, str], ...]  # (key, label, value, kind)
     first_text: str
     may_reject: bool
+    kind: str = "sms"  # data-kind: sms | mms | transfer | consult | callback
+    from_name: str | None = None  # the colleague who sent a transfer or consultation

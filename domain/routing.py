@@ -26,7 +26,15 @@ from domain.events import (
     OfferEnded,
     OfferMade,
 )
-from domain.interactions import Interaction, Message, Offer, OfferOutcome, Preview, State
+from domain.interactions import (
+    Interaction,
+    Message,
+    Offer,
+    OfferKind,
+    OfferOutcome,
+    Preview,
+    State,
+)
 from domain.ports import AgentRepository, DirectoryRepository
 from domain.presence import Status
 from domain.scheduler import Deadline, Scheduler
@@ -121,8 +129,14 @@ class RoutingService:
             interaction = self._repo.get(interaction_id)
             if interaction is None or interaction.state is not State.QUEUED:
                 return None
+            if interaction.target_agent_id is not None:  # e.g. a callback "for me"
+                candidates = [c for c in candidates if c.agent.id == interaction.target_agent_id]
+                if not candidates:
+                    return None
             now = self._clock.now()
             refusers = self._repo.refusals_since(interaction_id, now - self.reject_cooldown)
+            if interaction.previous_owner_id is not None:
+                refusers.add(interaction.previous_owner_id)  # sent it away: others first
             pool = [c for c in candidates if c.agent.id not in refusers] or candidates
             idle = self._idle_since(pool)
             pick = min(pool, key=lambda c: (idle[c.agent.id], c.load, c.agent.id))
@@ -262,7 +276,10 @@ class RoutingService:
         )
         first = self.first_text(interaction.id)
         may_reject = agent is not None and (not offer.auto_answer or agent.options.may_reject)
-        return Preview(offer, interaction, fields, first, may_reject)
+        kind = offer.kind.value if offer.kind is not OfferKind.ROUTE else interaction.channel.value
+        sender = self._agents.get(offer.from_agent_id) if offer.from_agent_id else None
+        return Preview(offer, interaction, fields, first, may_reject, kind,
+                       sender.display_name if sender else None)
 
     def first_text(self, interaction_id: str) -> str:
         messages = self._repo.messages(interaction_id, limit=1)

@@ -29,6 +29,7 @@ from domain.interactions import (
     Message,
     Note,
     Offer,
+    OfferKind,
     OfferOutcome,
     Party,
     State,
@@ -86,7 +87,8 @@ def interaction_from_row(row: InteractionRow, contact_name: str | None) -> Inter
         queued_at=row.queued_at, contact_id=row.contact_id, contact_name=contact_name,
         owner_id=row.owner_id, accepted_at=row.accepted_at, ended_at=row.ended_at,
         case_data=dict(row.case_data or {}), disposition=row.disposition,
-        last_activity_at=row.last_activity_at,
+        last_activity_at=row.last_activity_at, target_agent_id=row.target_agent_id,
+        previous_owner_id=row.previous_owner_id,
     )
 
 
@@ -96,6 +98,7 @@ def offer_from_row(row: OfferRow) -> Offer:
         id=row.id, interaction_id=row.interaction_id, agent_id=row.agent_id,
         offered_at=row.offered_at, deadline=row.deadline, auto_answer=row.auto_answer,
         outcome=OfferOutcome(row.outcome) if row.outcome else None, decided_at=row.decided_at,
+        kind=OfferKind(row.kind), from_agent_id=row.from_agent_id, waiting=row.waiting,
     )
 
 
@@ -266,9 +269,12 @@ class InteractionRepo:
                 .where(col(InteractionRow.owner_id).in_(ids), col(InteractionRow.state).in_(OWNED))
                 .group_by(col(InteractionRow.owner_id))
             ).all())
+            # a consultation takes no capacity; a transfer still waiting for room neither
             pending = dict(s.exec(
                 select(OfferRow.agent_id, func.count())
-                .where(col(OfferRow.agent_id).in_(ids), col(OfferRow.outcome).is_(None))
+                .where(col(OfferRow.agent_id).in_(ids), col(OfferRow.outcome).is_(None),
+                       OfferRow.kind != OfferKind.CONSULT.value,
+                       col(OfferRow.waiting).is_(False))
                 .group_by(col(OfferRow.agent_id))
             ).all())
             last_taken = dict(s.exec(

@@ -63,6 +63,7 @@ class AgentRow(SQLModel, table=True):
     spell_language: str = Field(default="en", max_length=16)
     spell_check: bool = True
     time_zone: str = Field(default="UTC", max_length=64)
+    phone: str | None = Field(default=None, max_length=32)  # for the telephone hand-off
 
 
 class LoginAttemptRow(SQLModel, table=True):
@@ -200,6 +201,8 @@ class InteractionRow(SQLModel, table=True):
     case_data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     disposition: str | None = Field(default=None, max_length=64)
     training: bool = False
+    target_agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    previous_owner_id: int | None = Field(default=None, foreign_key="agent.id")
 
 
 class MessageRow(SQLModel, table=True):
@@ -233,6 +236,9 @@ class OfferRow(SQLModel, table=True):
     auto_answer: bool = False
     outcome: str | None = Field(default=None, max_length=16, index=True)
     decided_at: datetime | None = _ts(nullable=True)
+    kind: str = Field(default="route", max_length=16)
+    from_agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    waiting: bool = False
 
 
 class OutboxRow(SQLModel, table=True):
@@ -274,3 +280,60 @@ class PersonalWordRow(SQLModel, table=True):
     __tablename__ = "personal_word"
     agent_id: int = Field(foreign_key="agent.id", primary_key=True)
     word: str = Field(primary_key=True, max_length=100)
+
+
+class ConsultationRow(SQLModel, table=True):
+    """An IM consultation: the owner asks a colleague about an interaction."""
+
+    __tablename__ = "consultation"
+    id: int | None = Field(default=None, primary_key=True)
+    interaction_id: str = Field(foreign_key="interaction.id", index=True, max_length=32)
+    owner_id: int = Field(foreign_key="agent.id")
+    consultant_id: int = Field(foreign_key="agent.id", index=True)
+    offer_id: int | None = Field(default=None, foreign_key="offer.id")
+    created_at: datetime = _ts(nullable=False)
+    started_at: datetime | None = _ts(nullable=True)
+    ended_at: datetime | None = _ts(nullable=True)
+    ended_by: int | None = Field(default=None, foreign_key="agent.id")
+
+
+class FlagRow(SQLModel, table=True):
+    """A supervisor flag an agent raised on an interaction."""
+
+    __tablename__ = "flag"
+    id: int | None = Field(default=None, primary_key=True)
+    interaction_id: str = Field(foreign_key="interaction.id", index=True, max_length=32)
+    agent_id: int = Field(foreign_key="agent.id")
+    message: str = Field(default="", max_length=500)
+    raised_at: datetime = _ts(nullable=False)
+    lowered_at: datetime | None = _ts(nullable=True)
+    lowered_by: int | None = Field(default=None, foreign_key="agent.id")
+
+
+class CallbackRow(SQLModel, table=True):
+    """A scheduled callback; when due it becomes an interaction with the same id."""
+
+    __tablename__ = "callback"
+    id: str = Field(primary_key=True, max_length=32)
+    contact_number: str = Field(max_length=16)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    centre_number: str = Field(default="", max_length=16)
+    source_interaction_id: str | None = Field(default=None, max_length=32)
+    due_at: datetime = _ts(nullable=False, index=True)
+    notes: str = Field(default="", max_length=2000)
+    assigned_agent_id: int | None = Field(default=None, foreign_key="agent.id", index=True)
+    queue_id: int | None = Field(default=None, foreign_key="queue.id")
+    state: str = Field(default="scheduled", max_length=16, index=True)
+    created_by: int = Field(foreign_key="agent.id")
+    created_at: datetime = _ts(nullable=False)
+    updated_at: datetime = _ts(nullable=False)
+
+
+class RecentTargetRow(SQLModel, table=True):
+    """Team Communicator: the targets an agent used lately come first."""
+
+    __tablename__ = "recent_target"
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    kind: str = Field(primary_key=True, max_length=16)
+    target_id: str = Field(primary_key=True, max_length=32)
+    used_at: datetime = _ts(nullable=False)

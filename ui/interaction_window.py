@@ -88,6 +88,8 @@ class InteractionWindow:
                         names={agent.id: agent.display_name},
                     )
                     self.compose_area = ui.column().classes("w-full q-mt-sm gap-1")
+                    # Feature panels (consultation, supervisor flag, callback context).
+                    self.panels = ui.column().classes("w-full q-mt-sm gap-2")
                 with ui.column().classes("parley-side q-pa-md gap-3"):
                     self.case_data = CaseDataPanel(services, agent, interaction)
                     self._wrap_up_panel()
@@ -132,6 +134,8 @@ class InteractionWindow:
             with self.recent:
                 self.recent_tip = ui.tooltip("No recent interactions")
             ui.space()
+            # Features (transfer, consultation, callback, flag) put their buttons here.
+            self.toolbar = ui.row().classes("items-center gap-1 no-wrap parley-int-tools")
             self.collapse = tid(ui.button(icon="unfold_less", on_click=self._toggle),
                                 "collapse-toggle").props(
                 'flat round dense aria-label="Collapse the interaction view" '

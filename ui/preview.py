@@ -17,7 +17,7 @@ from nicegui.element import Element
 
 from domain.agents import Agent
 from domain.events import OfferEnded, OfferMade, PreferencesChanged
-from domain.interactions import Channel, Preview
+from domain.interactions import Preview
 from domain.routing import RoutingError
 from domain.system import Services
 from ui.live import follow
@@ -39,6 +39,17 @@ window.parleyAlert = window.parleyAlert || function (title, body, sound) {
   }
 };
 """
+
+
+TITLES = {
+    "sms": "Inbound SMS",
+    "mms": "Inbound MMS",
+    "transfer": "SMS transfer",
+    "consult": "IM consultation",
+    "callback": "Scheduled callback",
+}
+ICONS = {"sms": "sms", "mms": "image", "transfer": "forward_to_inbox", "consult": "forum",
+         "callback": "event"}
 
 
 def elapsed(seconds: float) -> str:
@@ -97,7 +108,10 @@ class PreviewStack:
 
     def _add(self, preview: Preview, announce: bool) -> None:
         offer, interaction = preview.offer, preview.interaction
-        kind = "mms" if interaction.channel is Channel.MMS else "sms"
+        kind = preview.kind
+        title = TITLES.get(kind, "Inbound SMS")
+        if preview.from_name:
+            title = f"{title} from {preview.from_name}"
         title_id = f"preview-title-{offer.id}"
         with self.stack:
             card = tid(ui.card(), "preview", interaction_id=interaction.id, kind=kind,
@@ -105,10 +119,8 @@ class PreviewStack:
             card.props(f'role="alertdialog" aria-modal="false" aria-labelledby="{title_id}"')
             with card:
                 with ui.row().classes("items-center no-wrap gap-2 w-full"):
-                    ui.icon("image" if kind == "mms" else "sms", size="1.4rem").classes(
-                        "text-primary"
-                    )
-                    ui.label(f"Inbound {kind.upper()}").classes(
+                    ui.icon(ICONS.get(kind, "sms"), size="1.4rem").classes("text-primary")
+                    ui.label(title).classes(
                         "text-subtitle1 text-weight-medium"
                     ).props(f'id="{title_id}"')
                     ui.space()
@@ -144,7 +156,7 @@ class PreviewStack:
         self._paint(self.cards[offer.id], self.services.clock.now())
         self._retitle()
         if announce:
-            args = json.dumps([f"Inbound {kind.upper()}", interaction.contact_label,
+            args = json.dumps([title, interaction.contact_label,
                                self.agent.options.preview_sound])
             self.client.run_javascript(f"window.parleyAlert(...{args})")
         if self.agent.options.focus_preview:
