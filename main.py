@@ -23,6 +23,8 @@ from domain.scheduler import Scheduler
 from domain.settings import Settings, SettingsError, load_settings
 from domain.spell_check import SpellCheckService
 from domain.system import Services
+from domain.team_communicator import TeamCommunicator
+from domain.transfers import TransferPolicy, TransferService
 from storage.db import Database, make_engine, migrate
 from storage.demo import seed_demo
 from storage.gateway import SimulatedGateway
@@ -39,6 +41,7 @@ from storage.repositories import (
     SessionRepo,
 )
 from storage.thumbnails import ThumbnailStore
+from storage.transfers import TransferRepo
 
 ROOT = Path(__file__).resolve().parent
 ASSETS = ROOT / "assets"
@@ -97,6 +100,28 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         case_data_defaults=settings.section("case_data").get("defaults", {}),
     )
     inbound.on_joined(handling.note_activity)
+    transfer_config = settings.section("transfers")
+    transfer_repo = TransferRepo(db)
+    transfers = TransferService(
+        transfer_repo, agents, directory, presence, notifications, handling, routing,
+        scheduler, bus, clock,
+        policy=TransferPolicy(
+            may_decline=bool(transfer_config.get("may_decline", True)),
+            when_full=str(transfer_config.get("when_full", "wait")),
+            invitation_timeout_seconds=float(
+                transfer_config.get("invitation_timeout_seconds", 30)),
+        ),
+    )
+    routing.handle_invitations(transfers)
+    handling.add_viewer_rule(transfers.is_consultant)
+    handling.on_done(transfers.interaction_closed)
+    handling.on_done(lambda interaction: transfers.capacity_freed(interaction.owner_id))
+    presence.on_change(lambda agent_id, status: transfers.capacity_freed(agent_id))
+    team = TeamCommunicator(
+        transfer_repo, agents, directory, presence, clock,
+        wait_sample_minutes=float(transfer_config.get("wait_sample_minutes", 10)),
+        wait_sample_minimum=int(transfer_config.get("wait_sample_minimum", 10)),
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -114,6 +139,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         outbox=gateway,
         media=media,
         spell_check=SpellCheckService(PersonalDictionaryRepo(db), agents),
+        transfers=transfers,
+        team=team,
     )
 
 

@@ -222,12 +222,14 @@ class InteractionTransferred(Event):
 
 
 @dataclass(frozen=True)
-class TransferFailed(Event):
-    """A transfer was declined, timed out or could not complete; the sender keeps it."""
+class InvitationFailed(Event):
+    """A transfer or consultation invitation was declined, timed out or could not
+    complete; the sender keeps the interaction and is told why."""
 
     interaction_id: str
     from_agent_id: int
     reason: str
+    kind: str = "transfer"
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,16 @@ class Candidate:
     idle_since: datetime
 
 
+class InvitationHandler(Protocol):
+    """Answers to offers that are not routing offers (transfers, consultations)."""
+
+    def accept(self, offer: Offer, agent_id: int) -> Offer: ...
+
+    def reject(self, offer: Offer, agent_id: int) -> Offer: ...
+
+    def withdraw(self, offer: Offer, status: Status) -> None: ...
+
+
 class RoutingRepository(Protocol):
     def get(self, interaction_id: str) -> Interaction | None: ...
 
@@ -113,6 +123,11 @@ class RoutingService:
         self._lock = threading.RLock()
         scheduler.on(OFFER_DEADLINE, self._on_deadline)
         self._accept_listeners: list[Callable[[Offer], None]] = []
+        self._invitations: InvitationHandler | None = None
+
+    def handle_invitations(self, handler: InvitationHandler) -> None:
+        """Who answers transfer and consultation offers (the preview accepts them all)."""
+        self._invitations = handler
 
     def on_accept(self, listener: Callable[[Offer], None]) -> None:
         """Call ``listener(offer)`` when an agent becomes an interaction's owner."""
@@ -186,22 +201,35 @@ class RoutingService:
     # -- the agent's answer ---------------------------------------------------------------
 
     def accept(self, offer_id: int, agent_id: int) -> Offer:
-        self._own_pending(offer_id, agent_id)
+        offer = self._own_pending(offer_id, agent_id)
+        if offer.kind is not OfferKind.ROUTE:
+            return self._invitation_handler().accept(offer, agent_id)
         return self._settle(offer_id, OfferOutcome.ACCEPTED, missing="This interaction is no "
                             "longer offered to you.")
 
     def reject(self, offer_id: int, agent_id: int) -> Offer:
         offer = self._own_pending(offer_id, agent_id)
+        if offer.kind is not OfferKind.ROUTE:
+            return self._invitation_handler().reject(offer, agent_id)
         agent = self._agents.get(agent_id)
         if offer.auto_answer and agent is not None and not agent.options.may_reject:
             raise RoutingError("You may not reject this interaction.")
         return self._settle(offer_id, OfferOutcome.REJECTED, missing="This interaction is no "
                             "longer offered to you.")
 
-    def withdraw(self, agent_id: int) -> int:
+    def _invitation_handler(self) -> InvitationHandler:
+        if self._invitations is None:
+            raise RoutingError("Transfers are not available.")
+        return self._invitations
+
+    def withdraw(self, agent_id: int, status: Status = Status.NOT_READY) -> int:
         """The agent went Not Ready or logged out: their pending offers go to others."""
         count = 0
         for offer in self._repo.pending_offers(agent_id):
+            if offer.kind is not OfferKind.ROUTE:
+                if self._invitations is not None:
+                    self._invitations.withdraw(offer, status)
+                continue
             try:
                 self._settle(offer.id, OfferOutcome.WITHDRAWN)
                 count += 1
@@ -213,7 +241,7 @@ class RoutingService:
         if status is Status.READY:
             self.route_waiting()
         else:
-            self.withdraw(agent_id)
+            self.withdraw(agent_id, status)
 
     def resume(self) -> int:
         """After a restart: pending offers keep their stored deadlines; route the rest."""
@@ -223,7 +251,7 @@ class RoutingService:
         offer = self._repo.offer(offer_id)
         if offer is None or offer.agent_id != agent_id:
             raise RoutingError("This interaction is not offered to you.")
-        if not offer.pending:
+        if not offer.pending or offer.waiting:
             raise RoutingError("This interaction is no longer offered to you.")
         return offer
 
@@ -259,11 +287,12 @@ class RoutingService:
 
     def previews(self, agent_id: int) -> list[Preview]:
         """Every offer waiting for this agent's answer, oldest first."""
-        return [p for o in self._repo.pending_offers(agent_id) if (p := self.preview(o.id))]
+        return [p for o in self._repo.pending_offers(agent_id)
+                if not o.waiting and (p := self.preview(o.id))]
 
     def preview(self, offer_id: int) -> Preview | None:
         offer = self._repo.offer(offer_id)
-        if offer is None or not offer.pending:
+        if offer is None or not offer.pending or offer.waiting:
             return None
         interaction = self._repo.get(offer.interaction_id)
         if interaction is None:

@@ -17,6 +17,8 @@ from domain.routing import RoutingService
 from domain.scheduler import Scheduler
 from domain.settings import Settings
 from domain.spell_check import SpellCheckService
+from domain.team_communicator import TeamCommunicator
+from domain.transfers import TransferService
 
 
 @dataclass
@@ -37,6 +39,8 @@ class Services:
     outbox: Outbox
     media: Any  # storage's media store: read(media_id) -> bytes
     spell_check: SpellCheckService
+    transfers: TransferService
+    team: TeamCommunicator
 
     def log_out(self, agent_id: int) -> None:
         """Leave the SMS channel and end every browser session of this agent."""
