@@ -127,6 +127,8 @@ class Transcript:
             return self.contact_label
         if message.party is Party.AGENT:
             return self.names.get(message.agent_id or 0, "Agent")
+        if message.party is Party.INTERNAL and message.agent_id in self.names:
+            return f"{self.names[message.agent_id]} (internal)"
         return "System" if message.party is Party.SYSTEM else "Internal"
 
     def fresh(self, messages: Sequence[Message]) -> list[Message]:
