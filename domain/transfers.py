@@ -433,6 +433,16 @@ class TransferService:
         """Open consultations this agent takes part in (as owner or consultant)."""
         return self._repo.open_consultations(agent_id=agent_id)
 
+    def consulting(self, agent_id: int) -> list[tuple[Consultation, Interaction]]:
+        """Active consultations where this agent is the one consulted, with what about."""
+        found = []
+        for c in self._repo.open_consultations(agent_id=agent_id):
+            if c.consultant_id == agent_id and c.active:
+                interaction = self._repo.get(c.interaction_id)
+                if interaction is not None:
+                    found.append((c, interaction))
+        return found
+
     def consultation_of(self, interaction_id: str) -> Consultation | None:
         found = self._repo.open_consultations(interaction_id=interaction_id)
         return found[0] if found else None
@@ -555,15 +565,16 @@ class TransferService:
                 if ended is not None:
                     self._publish_consultation(ended)
         from_id = offer.from_agent_id
+        failed = tell and from_id is not None and outcome is not OfferOutcome.ACCEPTED
+        reason = failure_text(offer.kind, self._name(offer.agent_id), outcome)
+        if failed and offer.kind is OfferKind.TRANSFER:
+            self._handling.system_line(offer.interaction_id, reason)  # before windows redraw
         if from_id is not None:
             self._bus.publish(InteractionUpdated(offer.interaction_id, from_id, offer.kind.value))
-        if tell and from_id is not None and outcome is not OfferOutcome.ACCEPTED:
-            reason = failure_text(offer.kind, self._name(offer.agent_id), outcome)
+        if failed and from_id is not None:
             self._notifications.notify(from_id, reason, Level.WARNING)
             self._bus.publish(InvitationFailed(offer.interaction_id, from_id, reason,
                                                offer.kind.value))
-            if offer.kind is OfferKind.TRANSFER:
-                self._handling.system_line(offer.interaction_id, reason)
         return settled
 
     # -- the sender closed or lost the interaction ---------------------------------------

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from nicegui import background_tasks, run, ui
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from domain.agents import Agent
-from domain.events import InteractionAccepted
+from domain.events import ConsultationChanged, InteractionAccepted
 from domain.interactions import Interaction
 from domain.system import Services
 from ui.frame import DesktopState, Shell, desktop_frame, load_state
@@ -17,6 +18,7 @@ from ui.interaction_window import InteractionWindow
 from ui.live import follow
 from ui.session import current_agent
 from ui.testids import tid
+from ui.transfer_controls import consultant_view
 
 Body = Callable[[Services, Agent, Shell, Request], None]
 
@@ -54,6 +56,7 @@ class Workspace:
         self.area = tid(ui.column(), "workspace").classes("w-full gap-2")
         shell.open_interaction = lambda i: background_tasks.create(self.open(i), name="open")
         follow(services.bus, self._accepted, InteractionAccepted)
+        follow(services.bus, self._consulted, ConsultationChanged)
         wanted = request.query_params.get("interaction")
         background_tasks.create(self.open(wanted), name="workspace-open")
 
@@ -61,26 +64,36 @@ class Workspace:
         if event.agent_id == self.agent.id:
             background_tasks.create(self.open(event.interaction_id), name="open-accepted")
 
+    def _consulted(self, event: ConsultationChanged) -> None:
+        if event.consultant_id == self.agent.id and event.active:
+            background_tasks.create(self.open(event.interaction_id), name="open-consult")
+
     async def open(self, interaction_id: str | None) -> None:
-        owned = await run.io_bound(self._load, self.agent.id) or []
+        owned, consults, names = await run.io_bound(self._load, self.agent.id) or ([], [], {})
         chosen = next((i for i in owned if i.id == interaction_id), None)
-        if chosen is None and owned and interaction_id is None:
+        consult = next((c for c, i in consults if i.id == interaction_id), None)
+        if chosen is None and consult is None and owned and interaction_id is None:
             chosen = owned[-1]
         self.area.clear()
         with self.area:
-            if chosen is None:
+            if consult is not None:
+                consultant_view(self.services, self.agent, consult, names)
+            elif chosen is None:
                 self.empty()
             else:
                 InteractionWindow(self.services, self.agent, chosen, self.closed, self.minimise)
         if self.shell.bar:
-            self.shell.bar.select(chosen.id if chosen else None)
+            shown = consult.interaction_id if consult else chosen.id if chosen else None
+            self.shell.bar.select(shown)
 
-    def _load(self, agent_id: int) -> list[Interaction]:
-        """Worker thread: the agent's interactions, and the reference data the window
-        reads while it is built (cached, so building it touches no storage)."""
+    def _load(self, agent_id: int) -> tuple[list[Interaction], list[Any], dict[int, str]]:
+        """Worker thread: the agent's interactions and consultations, and the reference
+        data the window reads while it is built (cached, so building touches no storage)."""
         self.services.handling.disposition_codes()
         self.services.handling.case_fields()
-        return self.services.routing.owned(agent_id)
+        names = {a.id: a.display_name for a in self.services.agents.list()}
+        return (self.services.routing.owned(agent_id),
+                self.services.transfers.consulting(agent_id), names)
 
     def closed(self, interaction_id: str) -> None:
         background_tasks.create(self.open(None), name="after-close")

@@ -7,11 +7,19 @@ from collections.abc import Callable
 from nicegui import background_tasks, run, ui
 
 from domain.agents import Agent
-from domain.events import InteractionAccepted, InteractionDone, MessageReceived
+from domain.events import (
+    ConsultationChanged,
+    InteractionAccepted,
+    InteractionDone,
+    InteractionTransferred,
+    MessageReceived,
+)
 from domain.interactions import Channel, Interaction
 from domain.system import Services
 from ui.live import follow
 from ui.testids import tid
+
+ICONS = {Channel.SMS: "sms", Channel.MMS: "image", Channel.CALLBACK: "event"}
 
 
 class InteractionBar:
@@ -22,6 +30,7 @@ class InteractionBar:
         self.agent = agent
         self.on_select = on_select
         self.items: list[Interaction] = []
+        self.consults: list[Interaction] = []  # interactions this agent is consulted on
         self.selected: str | None = None
         self.unseen: set[str] = set()
         self.row = tid(ui.row(), "interaction-bar").classes(
@@ -29,12 +38,23 @@ class InteractionBar:
         ).props('role="tablist" aria-label="Interaction Bar"')
         self.redraw()
         follow(services.bus, self._changed, InteractionAccepted, InteractionDone)
+        follow(services.bus, self._moved, InteractionTransferred, ConsultationChanged)
         follow(services.bus, self._message, MessageReceived)
         background_tasks.create(self.reload(), name="interaction-bar-load")
 
+    def _read(self) -> tuple[list[Interaction], list[Interaction]]:
+        owned = self.services.routing.owned(self.agent.id)
+        return owned, [i for _c, i in self.services.transfers.consulting(self.agent.id)]
+
     async def reload(self) -> None:
-        self.items = await run.io_bound(self.services.routing.owned, self.agent.id) or []
+        self.items, self.consults = await run.io_bound(self._read) or ([], [])
         self.redraw()
+
+    def _moved(self, event: InteractionTransferred | ConsultationChanged) -> None:
+        involved = ((event.from_agent_id,) if isinstance(event, InteractionTransferred)
+                    else (event.consultant_id,))
+        if self.agent.id in involved:
+            background_tasks.create(self.reload(), name="interaction-bar-reload")
 
     def _changed(self, event: InteractionAccepted | InteractionDone) -> None:
         if event.agent_id == self.agent.id:
@@ -54,7 +74,7 @@ class InteractionBar:
     def redraw(self) -> None:
         self.row.clear()
         with self.row:
-            if not self.items:
+            if not self.items and not self.consults:
                 ui.label("No interactions").classes("text-grey-7 text-caption").mark(
                     "interaction-bar-empty"
                 )
@@ -62,7 +82,7 @@ class InteractionBar:
                 selected = item.id == self.selected
                 button = ui.button(
                     item.contact_label,
-                    icon="image" if item.channel is Channel.MMS else "sms",
+                    icon=ICONS.get(item.channel, "sms"),
                     on_click=lambda i=item.id: self.on_select(i),
                 ).props(f"no-caps {'unelevated color=primary' if selected else 'outline'}")
                 tid(button, "interaction-bar-item", interaction_id=item.id,
@@ -72,3 +92,12 @@ class InteractionBar:
                     button.classes("parley-bar-unseen")
                     with button:
                         ui.badge("new", color="orange").props("floating")
+            for item in self.consults:
+                selected = item.id == self.selected
+                button = ui.button(
+                    f"Consulting: {item.contact_label}", icon="forum",
+                    on_click=lambda i=item.id: self.on_select(i),
+                ).props(f"no-caps {'unelevated color=warning' if selected else 'outline'}")
+                tid(button, "interaction-bar-item", interaction_id=item.id, kind="consult",
+                    state=item.state.value, unseen="false")
+                button.props(f'role="tab" aria-selected="{str(selected).lower()}"')

@@ -20,6 +20,7 @@ from domain.events import (
     InteractionExpired,
     InteractionQueued,
     InteractionUpdated,
+    InternalMessagePosted,
     MessageReceived,
     MessageSent,
 )
@@ -33,6 +34,7 @@ from ui.live import follow
 from ui.mms import media_strip
 from ui.testids import tid
 from ui.transcript import Transcript
+from ui.transfer_controls import attach_transfer
 
 STATUS_TEXT = {
     State.ACTIVE: "Connected",
@@ -94,10 +96,12 @@ class InteractionWindow:
                     self.case_data = CaseDataPanel(services, agent, interaction)
                     self._wrap_up_panel()
         self._build_compose()
+        self.transfer_controls = attach_transfer(self)
         self._show_state(interaction.state)
         ui.timer(1.0, self._tick)
         self._tick()
-        follow(services.bus, self._on_message, MessageReceived, MessageSent, owner=self.card)
+        follow(services.bus, self._on_message, MessageReceived, MessageSent,
+               InternalMessagePosted, owner=self.card)
         follow(services.bus, self._on_expired, InteractionExpired, owner=self.card)
         follow(services.bus, self._on_updated, InteractionUpdated, owner=self.card)
         # The contact's other interactions come and go: keep the matrix current.
@@ -200,7 +204,8 @@ class InteractionWindow:
         handling = self.services.handling
         try:
             # The transcript first: it is what the agent came for; the rest follows.
-            messages = await run.io_bound(handling.transcript, self.interaction.id, self.agent.id)
+            names, messages = await run.io_bound(self._read_transcript) or ({}, [])
+            self.transcript.names.update(names)  # a transferred one has others' replies
             await self._show_messages(messages or [])
             activity = await run.io_bound(
                 handling.contact_activity, self.interaction.id, self.agent.id)
@@ -211,6 +216,11 @@ class InteractionWindow:
         if activity is not None:
             self._show_activity(activity)
         self._show_notes(notes or [])
+
+    def _read_transcript(self) -> tuple[dict[int, str], list[Message]]:
+        """Worker thread: every agent's name and the transcript."""
+        names = {a.id: a.display_name for a in self.services.agents.list()}
+        return names, self.services.handling.transcript(self.interaction.id, self.agent.id)
 
     def _show_activity(self, activity: ContactActivity) -> None:
         self.activity = activity
@@ -260,7 +270,7 @@ class InteractionWindow:
 
     # -- events (redraw only) -------------------------------------------------------------
 
-    def _on_message(self, event: MessageReceived | MessageSent) -> None:
+    def _on_message(self, event: MessageReceived | MessageSent | InternalMessagePosted) -> None:
         if event.interaction_id == self.interaction.id:
             background_tasks.create(self._refresh_transcript(), name="transcript-refresh")
 
@@ -306,6 +316,8 @@ class InteractionWindow:
             background_tasks.create(self.case_data.reload(), name="case-data-refresh")
         elif event.what == "notes":
             background_tasks.create(self._reload_notes(), name="notes-refresh")
+        else:  # a transfer, consultation or flag changed: its system line is new
+            background_tasks.create(self._refresh_transcript(), name="transcript-refresh")
 
     async def _reload_notes(self) -> None:
         notes = await run.io_bound(
