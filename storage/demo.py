@@ -61,6 +61,7 @@ def seed_demo(db: Database, path: Path, hash_password: Callable[[str], str]) -> 
                     display_name=spec["display_name"],
                     role=Role(spec.get("role", "agent")).value,
                     password_hash=password_hash,
+                    phone=spec.get("phone"),
                     **options,
                 )
             )

@@ -167,8 +167,12 @@ class PreviewStack:
 
     def _paint(self, card: _Card, now: datetime) -> None:
         offer = card.preview.offer
-        waited = (now - card.preview.interaction.created_at).total_seconds()
-        card.waited.set_text(f"In queue {elapsed(waited)}")
+        if card.preview.kind in ("transfer", "consult"):
+            asked = (now - offer.offered_at).total_seconds()
+            card.waited.set_text(f"Asked {elapsed(asked)} ago")
+        else:
+            waited = (now - card.preview.interaction.created_at).total_seconds()
+            card.waited.set_text(f"In queue {elapsed(waited)}")
         if offer.auto_answer:
             left = max(0, int((offer.deadline - now).total_seconds() + 0.999))
             card.accept.set_text(f"Accept ({left})")

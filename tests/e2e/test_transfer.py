@@ -81,6 +81,8 @@ def test_transfer_rejected_then_accepted(browser: Browser, fresh_server: ServerP
     tc.get_by_test_id("tc-search").fill("bob")
     expect(tc.get_by_test_id("tc-target")).to_have_count(1)
     bob_row.get_by_test_id("tc-target-actions").click()
+    expect(bob_row.get_by_test_id("tc-action-call")).to_have_attribute(
+        "href", "tel:+12125550142")
     shot("team-communicator", alice.page)
     bob_row.get_by_test_id("tc-action-transfer").click()
     expect(window.get_by_test_id("transfer-pending")).to_be_visible()

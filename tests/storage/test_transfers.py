@@ -393,6 +393,7 @@ def test_team_communicator_lists_agents_with_capacity_and_queues(world: World) -
     assert "Alice Anders" not in names and "Tina Trainer" not in names
     bob = next(t for t in targets if t.name == "Bob Brooks")
     assert (bob.status, bob.capacity_text, bob.ready) == ("Ready", "1 of 3 · 33%", True)
+    assert bob.phone == "+12125550142"  # Call: a telephone hand-off
     assert names[0] == "Bob Brooks"  # Ready agents first
     kinds = {t.name: t.kind for t in targets}
     assert kinds["Billing"] == "queue" and kinds["After Hours"] == "routing_point"
