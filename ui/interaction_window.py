@@ -16,10 +16,12 @@ from nicegui import background_tasks, run, ui
 
 from domain.agents import Agent
 from domain.events import (
+    FlagChanged,
     InteractionDone,
     InteractionExpired,
     InteractionQueued,
     InteractionUpdated,
+    InternalMessagePosted,
     MessageReceived,
     MessageSent,
 )
@@ -29,6 +31,7 @@ from domain.queues import Mode
 from domain.system import Services
 from ui.case_data import CaseDataPanel
 from ui.compose import Compose
+from ui.flag_panel import attach_flag
 from ui.live import follow
 from ui.mms import media_strip
 from ui.testids import tid
@@ -97,7 +100,9 @@ class InteractionWindow:
         self._show_state(interaction.state)
         ui.timer(1.0, self._tick)
         self._tick()
-        follow(services.bus, self._on_message, MessageReceived, MessageSent, owner=self.card)
+        attach_flag(self)
+        follow(services.bus, self._on_message, MessageReceived, MessageSent,
+               InternalMessagePosted, FlagChanged, owner=self.card)
         follow(services.bus, self._on_expired, InteractionExpired, owner=self.card)
         follow(services.bus, self._on_updated, InteractionUpdated, owner=self.card)
         # The contact's other interactions come and go: keep the matrix current.
