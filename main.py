@@ -16,6 +16,7 @@ from domain.auth import AuthService, LockoutPolicy
 from domain.clock import Clock, OffsetClock, SystemClock
 from domain.desktop import AgentService, NotificationService, PresenceService
 from domain.events import EventBus
+from domain.flags import FlagService
 from domain.handling import HandlingService
 from domain.inbound import InboundService
 from domain.routing import RoutingService
@@ -27,6 +28,7 @@ from domain.team_communicator import TeamCommunicator
 from domain.transfers import TransferPolicy, TransferService
 from storage.db import Database, make_engine, migrate
 from storage.demo import seed_demo
+from storage.flags import FlagRepo
 from storage.gateway import SimulatedGateway
 from storage.interactions import InteractionRepo
 from storage.media import FileMediaStore
@@ -141,6 +143,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         spell_check=SpellCheckService(PersonalDictionaryRepo(db), agents),
         transfers=transfers,
         team=team,
+        flags=FlagService(FlagRepo(db), handling, bus, clock, agents),
     )
 
 

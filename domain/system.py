@@ -9,6 +9,7 @@ from domain.auth import AuthService
 from domain.clock import Clock, OffsetClock
 from domain.desktop import AgentService, NotificationService, PresenceService
 from domain.events import ClockAdvanced, EventBus
+from domain.flags import FlagService
 from domain.gateway import Outbox, SmsGateway
 from domain.handling import HandlingService
 from domain.inbound import InboundService
@@ -41,6 +42,7 @@ class Services:
     spell_check: SpellCheckService
     transfers: TransferService
     team: TeamCommunicator
+    flags: FlagService
 
     def log_out(self, agent_id: int) -> None:
         """Leave the SMS channel and end every browser session of this agent."""

@@ -16,6 +16,7 @@ from nicegui import background_tasks, run, ui
 
 from domain.agents import Agent
 from domain.events import (
+    FlagChanged,
     InteractionDone,
     InteractionExpired,
     InteractionQueued,
@@ -30,6 +31,7 @@ from domain.queues import Mode
 from domain.system import Services
 from ui.case_data import CaseDataPanel
 from ui.compose import Compose
+from ui.flag_panel import attach_flag
 from ui.live import follow
 from ui.mms import media_strip
 from ui.testids import tid
@@ -100,8 +102,9 @@ class InteractionWindow:
         self._show_state(interaction.state)
         ui.timer(1.0, self._tick)
         self._tick()
+        attach_flag(self)
         follow(services.bus, self._on_message, MessageReceived, MessageSent,
-               InternalMessagePosted, owner=self.card)
+               InternalMessagePosted, FlagChanged, owner=self.card)
         follow(services.bus, self._on_expired, InteractionExpired, owner=self.card)
         follow(services.bus, self._on_updated, InteractionUpdated, owner=self.card)
         # The contact's other interactions come and go: keep the matrix current.

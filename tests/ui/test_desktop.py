@@ -68,7 +68,7 @@ async def test_supervisor_has_flags_navigation(user: User) -> None:
     await log_in(user, "sam")
     await user.should_see(marker="nav-flags")
     user.find(marker="nav-flags").click()
-    await user.should_see(marker="coming-soon")
+    await user.should_see(marker="flags-list")
 
 
 async def test_agent_cannot_use_flags_view(user: User) -> None:
