@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from domain.auth import AuthService, LockoutPolicy
+from domain.callbacks import CallbackService
 from domain.clock import Clock, OffsetClock, SystemClock
 from domain.desktop import AgentService, NotificationService, PresenceService
 from domain.events import EventBus
@@ -26,6 +27,7 @@ from domain.spell_check import SpellCheckService
 from domain.system import Services
 from domain.team_communicator import TeamCommunicator
 from domain.transfers import TransferPolicy, TransferService
+from storage.callbacks import CallbackRepo
 from storage.db import Database, make_engine, migrate
 from storage.demo import seed_demo
 from storage.flags import FlagRepo
@@ -124,6 +126,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         wait_sample_minutes=float(transfer_config.get("wait_sample_minutes", 10)),
         wait_sample_minimum=int(transfer_config.get("wait_sample_minimum", 10)),
     )
+    callbacks = CallbackService(
+        CallbackRepo(db), interactions, agents, directory, scheduler, bus, clock, routing.route,
+        region=settings.section("phone").get("default_region", "US"))
+    routing.on_accept(callbacks.accepted)
+    handling.on_done(callbacks.finished)
     return Services(
         settings=settings,
         clock=clock,
@@ -144,6 +151,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         transfers=transfers,
         team=team,
         flags=FlagService(FlagRepo(db), handling, bus, clock, agents),
+        callbacks=callbacks,
     )
 
 

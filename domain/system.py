@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.auth import AuthService
+from domain.callbacks import CallbackService
 from domain.clock import Clock, OffsetClock
 from domain.desktop import AgentService, NotificationService, PresenceService
 from domain.events import ClockAdvanced, EventBus
@@ -43,6 +44,7 @@ class Services:
     transfers: TransferService
     team: TeamCommunicator
     flags: FlagService
+    callbacks: CallbackService | None = None
 
     def log_out(self, agent_id: int) -> None:
         """Leave the SMS channel and end every browser session of this agent."""
