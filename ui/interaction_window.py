@@ -29,6 +29,7 @@ from domain.handling import ContactActivity, HandlingError, SendResult
 from domain.interactions import Interaction, Message, Note, State
 from domain.queues import Mode
 from domain.system import Services
+from ui.callback_item import attach_callback
 from ui.case_data import CaseDataPanel
 from ui.compose import Compose
 from ui.flag_panel import attach_flag
@@ -100,6 +101,7 @@ class InteractionWindow:
         self._build_compose()
         self.transfer_controls = attach_transfer(self)
         self._show_state(interaction.state)
+        attach_callback(self)
         ui.timer(1.0, self._tick)
         self._tick()
         attach_flag(self)
