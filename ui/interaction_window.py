@@ -39,6 +39,7 @@ from ui.testids import tid
 from ui.transcript import Transcript
 from ui.transfer_controls import attach_transfer
 
+CHANNEL_ICONS = {"sms": "sms", "mms": "image", "callback": "event"}
 STATUS_TEXT = {
     State.ACTIVE: "Connected",
     State.WRAP_UP: "Wrap-up",
@@ -119,7 +120,7 @@ class InteractionWindow:
     def _header(self) -> None:
         i = self.interaction
         with ui.row().classes("w-full items-center q-px-md q-py-sm gap-3 parley-int-head"):
-            ui.icon("image" if i.channel.value == "mms" else "sms", size="1.5rem").classes(
+            ui.icon(CHANNEL_ICONS.get(i.channel.value, "sms"), size="1.5rem").classes(
                 "text-primary"
             )
             with ui.column().classes("gap-0"):
