@@ -15,11 +15,13 @@ from pathlib import Path
 from domain.auth import AuthService, LockoutPolicy
 from domain.callbacks import CallbackService
 from domain.clock import Clock, OffsetClock, SystemClock
+from domain.contact_directory import ContactService
 from domain.desktop import AgentService, NotificationService, PresenceService
 from domain.events import EventBus
 from domain.flags import FlagService
 from domain.handling import HandlingService
 from domain.inbound import InboundService
+from domain.outbound import OutboundService
 from domain.routing import RoutingService
 from domain.scheduler import Scheduler
 from domain.settings import Settings, SettingsError, load_settings
@@ -28,6 +30,7 @@ from domain.system import Services
 from domain.team_communicator import TeamCommunicator
 from domain.transfers import TransferPolicy, TransferService
 from storage.callbacks import CallbackRepo
+from storage.contacts import ContactRepo
 from storage.db import Database, make_engine, migrate
 from storage.demo import seed_demo
 from storage.flags import FlagRepo
@@ -131,6 +134,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         region=settings.section("phone").get("default_region", "US"))
     routing.on_accept(callbacks.accepted)
     handling.on_done(callbacks.finished)
+    region = settings.section("phone").get("default_region", "US")
+    contact_repo = ContactRepo(db)
     return Services(
         settings=settings,
         clock=clock,
@@ -152,6 +157,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         team=team,
         flags=FlagService(FlagRepo(db), handling, bus, clock, agents),
         callbacks=callbacks,
+        contacts=ContactService(contact_repo, bus, clock, agents, region),
+        outbound=OutboundService(contact_repo, agents, directory, gateway, bus, clock,
+                                 settings.section("sms").get("max_parts", 10), region),
     )
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from domain.auth import AuthService
 from domain.callbacks import CallbackService
 from domain.clock import Clock, OffsetClock
+from domain.contact_directory import ContactService
 from domain.desktop import AgentService, NotificationService, PresenceService
 from domain.events import ClockAdvanced, EventBus
 from domain.flags import FlagService
 from domain.gateway import Outbox, SmsGateway
 from domain.handling import HandlingService
 from domain.inbound import InboundService
+from domain.outbound import OutboundService
 from domain.ports import DirectoryRepository
 from domain.routing import RoutingService
 from domain.scheduler import Scheduler
@@ -45,6 +47,8 @@ class Services:
     team: TeamCommunicator
     flags: FlagService
     callbacks: CallbackService | None = None
+    contacts: ContactService = field(default=None)  # type: ignore[assignment]
+    outbound: OutboundService = field(default=None)  # type: ignore[assignment]
 
     def log_out(self, agent_id: int) -> None:
         """Leave the SMS channel and end every browser session of this agent."""

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session, func, select
 
 from domain.agents import AgentOptions, AutoAnswer, Role
+from storage.contacts import index_all_contacts
 from storage.db import Database
 from storage.repositories import OPTION_FIELDS
 from storage.tables import (
@@ -95,6 +96,7 @@ def seed_demo(db: Database, path: Path, hash_password: Callable[[str], str]) -> 
         for position, spec in enumerate(data.get("case_data_fields", [])):
             s.add(CaseDataFieldRow(position=position, **spec))
         s.flush()
+        index_all_contacts(s)  # contact search terms
         _seed_history(s, data.get("history", []))
         s.add(MetaRow(key=DEMO_MARKER, value="1"))
         s.commit()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, Index
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -337,3 +337,16 @@ class RecentTargetRow(SQLModel, table=True):
     kind: str = Field(primary_key=True, max_length=16)
     target_id: str = Field(primary_key=True, max_length=32)
     used_at: datetime = _ts(nullable=False)
+
+
+class ContactTermRow(SQLModel, table=True):
+    """Contact search: one row per name word, e-mail address and phone form (prefix
+    search on an index: fast on a large directory, on SQLite and PostgreSQL alike)."""
+
+    __tablename__ = "contact_term"
+    # PostgreSQL: text_pattern_ops serves ``LIKE 'abc%'`` whatever the database collation.
+    __table_args__ = (
+        Index("ix_contact_term_term", "term", postgresql_ops={"term": "text_pattern_ops"}),
+    )
+    contact_id: int = Field(foreign_key="contact.id", primary_key=True)
+    term: str = Field(primary_key=True, max_length=254)
