@@ -14,6 +14,7 @@ from domain.events import ConsultationChanged, InteractionAccepted
 from domain.interactions import Interaction
 from domain.system import Services
 from ui.callbacks import CallbacksView
+from ui.contacts import ContactDirectory
 from ui.flags import FlagsPage
 from ui.frame import DesktopState, Shell, desktop_frame, load_state
 from ui.interaction_window import InteractionWindow
@@ -132,7 +133,7 @@ def coming_soon(name: str) -> Body:
 
 def register(services: Services) -> None:
     agent_page(services, "/", "nav-desktop", Workspace)
-    agent_page(services, "/contacts", "nav-contacts", coming_soon("The contact directory"))
+    agent_page(services, "/contacts", "nav-contacts", ContactDirectory)
     agent_page(services, "/callbacks", "nav-callbacks", CallbacksView)
     agent_page(services, "/lessons", "nav-lessons", coming_soon("Lessons"))
     agent_page(services, "/flags", "nav-flags", FlagsPage, supervisors_only=True)

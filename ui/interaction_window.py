@@ -32,6 +32,7 @@ from domain.system import Services
 from ui.callback_item import attach_callback
 from ui.case_data import CaseDataPanel
 from ui.compose import Compose
+from ui.contacts import attach_contact, history_link
 from ui.flag_panel import attach_flag
 from ui.live import follow
 from ui.mms import media_strip
@@ -101,6 +102,7 @@ class InteractionWindow:
                     self._wrap_up_panel()
         self._build_compose()
         self.transfer_controls = attach_transfer(self)
+        attach_contact(self)  # Manual Contact Assignment (ui/contacts.py)
         self._show_state(interaction.state)
         attach_callback(self)
         ui.timer(1.0, self._tick)
@@ -135,7 +137,8 @@ class InteractionWindow:
             ui.label(f"{i.channel.value.upper()} · {i.mode.value.title()} mode").classes(
                 "parley-chip"
             )
-            self.in_progress = tid(ui.button("0", icon="pending_actions"),
+            self.in_progress = tid(ui.button("0", icon="pending_actions",
+                                             on_click=self._show_recent),
                                    "history-in-progress").props("flat dense no-caps")
             with self.in_progress:
                 self.in_progress_tip = ui.tooltip("No other interactions in progress")
@@ -243,6 +246,9 @@ class InteractionWindow:
             f"{self.services.handling.recent_days} days — click to see them")
 
     def _show_recent(self) -> None:
+        if self.interaction.contact_id is not None:  # the Contact view, History tab
+            ui.navigate.to(history_link(self.interaction.contact_id))
+            return
         activity: ContactActivity | None = getattr(self, "activity", None)
         with ui.dialog() as dialog, tid(ui.card(), "history-dialog").classes("q-pa-md"):
             ui.label(f"{self.interaction.contact_label}: recent interactions").classes("text-h6")
