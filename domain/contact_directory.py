@@ -15,7 +15,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -281,6 +281,14 @@ class ContactRepository(Protocol):
 
     def add_system_line(self, interaction_id: str, text: str, at: datetime) -> None: ...
 
+    def owners(self, numbers: Sequence[str], addresses: Sequence[str]) -> dict[str, str]:
+        """Which of these numbers and addresses already belong to a contact (its name)."""
+        ...
+
+    def save_many(self, drafts: Sequence[ContactDraft]) -> list[int]:
+        """Create all these contacts in one transaction, or none."""
+        ...
+
 
 class ContactTerms(Protocol):
     def __call__(self, name: str, phones: Iterable[str], emails: Iterable[str]) -> set[str]:
@@ -361,6 +369,40 @@ class ContactService:
             raise ContactError("This interaction no longer exists.")
         return self.repo.messages(interaction_id)
 
+    # -- CSV import -----------------------------------------------------------------------
+
+    def preview_import(self, text: str) -> ImportPreview:
+        """Validate a CSV of contacts, row by row, against itself and the directory."""
+        preview = parse_contacts_csv(text, self.region)
+        drafts = [r.draft for r in preview.rows if r.draft is not None]
+        taken = self.repo.owners(
+            [p.number for d in drafts for p in d.phones],
+            [e.address for d in drafts for e in d.emails]) if drafts else {}
+        if not taken:
+            return preview
+        rows = []
+        for row in preview.rows:
+            clashes = [f"{value} already belongs to {taken[value]}." for value in
+                       ([p.number for p in row.draft.phones]
+                        + [e.address for e in row.draft.emails])
+                       if value in taken] if row.draft else []
+            rows.append(replace(row, problems=row.problems + tuple(clashes),
+                                draft=None if clashes else row.draft))
+        return ImportPreview(tuple(rows), preview.problems)
+
+    def import_contacts(self, text: str) -> int:
+        """Create every contact of the CSV, or none: any bad row refuses the whole file
+        (ContactError lists each problem with its line)."""
+        preview = self.preview_import(text)
+        if not preview.ok:
+            raise ContactError(preview.report or ["Nothing to import."])
+        drafts = [r.draft for r in preview.rows if r.draft is not None]
+        with self._lock:
+            ids = self.repo.save_many(drafts)
+        for contact_id in ids[:1]:
+            self.bus.publish(ContactChanged(contact_id))
+        return len(ids)
+
     # -- Manual Contact Assignment --------------------------------------------------------
 
     def assign(
@@ -409,3 +451,117 @@ class ContactService:
         return self.assign(interaction_id, agent_id, contact.id, add_number=True,
                            move_others=move_others)
 
+
+
+# -- CSV import ---------------------------------------------------------------------------
+
+MAX_IMPORT_ROWS = 10_000
+MAX_IMPORT_BYTES = 2_000_000
+NAME_COLUMNS = {"name", "full name", "contact", "contact name"}
+PHONE_COLUMNS = {"phone", "phones", "number", "numbers", "mobile", "phone number", "telephone"}
+EMAIL_COLUMNS = {"email", "emails", "e-mail", "e-mails", "email address", "mail"}
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int  # the line in the file (the header is line 1)
+    name: str
+    phones: tuple[str, ...]
+    emails: tuple[str, ...]
+    problems: tuple[str, ...] = ()
+    draft: ContactDraft | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    rows: tuple[ImportRow, ...]
+    problems: tuple[str, ...] = ()  # about the file as a whole
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.rows) and all(r.ok for r in self.rows)
+
+    @property
+    def report(self) -> list[str]:
+        return list(self.problems) + [f"Line {r.line}: {p}" for r in self.rows
+                                      for p in r.problems]
+
+
+def _column(header: str, names: set[str]) -> bool:
+    base = re.sub(r"[\s_]*\d+$", "", fold(header).strip().replace("_", " "))
+    return base in names
+
+
+def parse_contacts_csv(text: str, region: str = "US") -> ImportPreview:
+    """Read a CSV (a header row naming ``name``, ``phone`` and ``email`` columns; several
+    numbers or addresses in one cell are separated by ``;``, or use ``phone2``, ...) and
+    validate every row; nothing is stored here."""
+    import csv
+    import io
+
+    if len(text.encode("utf-8", errors="replace")) > MAX_IMPORT_BYTES:
+        return ImportPreview((), (f"The file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB.",))
+    text = text.lstrip("\ufeff")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # type: ignore[assignment]
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        return ImportPreview((), ("The file is empty.",))
+    name_at = [i for i, h in enumerate(header) if _column(h, NAME_COLUMNS)]
+    phone_at = [i for i, h in enumerate(header) if _column(h, PHONE_COLUMNS)]
+    email_at = [i for i, h in enumerate(header) if _column(h, EMAIL_COLUMNS)]
+    if not name_at:
+        return ImportPreview((), ("The first line must name the columns, with one called "
+                                  "“name” (and “phone”, “email” as needed).",))
+    rows: list[ImportRow] = []
+    seen_numbers: dict[str, int] = {}
+    seen_emails: dict[str, int] = {}
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(rows) >= MAX_IMPORT_ROWS:
+                return ImportPreview(tuple(rows), (
+                    f"At most {MAX_IMPORT_ROWS:,} contacts can be imported at once.",))
+
+            def cells(at: list[int], record: list[str] = record) -> list[str]:
+                return [v.strip() for i in at if i < len(record)
+                        for v in record[i].split(";") if v.strip()]
+
+            name = " ".join(cells(name_at))
+            phones, emails = cells(phone_at), cells(email_at)
+            problems: list[str] = []
+            draft = None
+            try:
+                draft = validate_contact(name, [(p, "") for p in phones],
+                                         [(e, "") for e in emails], region)
+            except ContactError as exc:
+                problems.extend(exc.problems)
+            if draft is not None:
+                for p in draft.phones:
+                    if p.number in seen_numbers:
+                        problems.append(f"The number {p.number} is also on line "
+                                        f"{seen_numbers[p.number]}.")
+                    seen_numbers.setdefault(p.number, line)
+                for e in draft.emails:
+                    key = fold(e.address)
+                    if key in seen_emails:
+                        problems.append(f"The e-mail address {e.address} is also on line "
+                                        f"{seen_emails[key]}.")
+                    seen_emails.setdefault(key, line)
+            rows.append(ImportRow(line, name, tuple(phones), tuple(emails), tuple(problems),
+                                  draft if not problems else None))
+    except csv.Error as exc:
+        return ImportPreview(tuple(rows), (f"The file is not valid CSV: {exc}",))
+    if not rows:
+        return ImportPreview((), ("The file has no contacts under its header line.",))
+    return ImportPreview(tuple(rows))

@@ -23,7 +23,7 @@ from domain.contacts import Contact
 from domain.interactions import Interaction, Message, Party, State
 from storage.db import Database
 from storage.interactions import InteractionRepo
-from storage.repositories import DirectoryRepo
+from storage.repositories import contact_from_rows
 from storage.tables import (
     AgentRow,
     ContactEmailRow,
@@ -71,8 +71,25 @@ def index_all_contacts(s: Session) -> int:
 class ContactRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._directory = DirectoryRepo(db)
         self._interactions = InteractionRepo(db)
+
+    def _load(self, s: Session, rows: list[ContactRow]) -> list[Contact]:
+        """Contacts with their numbers and addresses, in two indexed look-ups (sorted here:
+        an ORDER BY id would make SQLite walk the whole table instead of the index)."""
+        ids = [r.id for r in rows]
+        phones: dict[int, list[ContactPhoneRow]] = {}
+        emails: dict[int, list[ContactEmailRow]] = {}
+        if ids:
+            for p in sorted(s.exec(select(ContactPhoneRow)
+                                   .where(col(ContactPhoneRow.contact_id).in_(ids))).all(),
+                            key=lambda p: p.id or 0):
+                phones.setdefault(p.contact_id, []).append(p)
+            for e in sorted(s.exec(select(ContactEmailRow)
+                                   .where(col(ContactEmailRow.contact_id).in_(ids))).all(),
+                            key=lambda e: e.id or 0):
+                emails.setdefault(e.contact_id, []).append(e)
+        return [contact_from_rows(r, phones.get(r.id or 0, []), emails.get(r.id or 0, []))
+                for r in rows]
 
     # -- search ---------------------------------------------------------------------------
 
@@ -102,12 +119,12 @@ class ContactRepo:
                 statement.order_by(col(ContactRow.name), col(ContactRow.id))
                 .offset(offset).limit(limit)
             ).all())
-            return self._directory._contacts(s, rows)
+            return self._load(s, rows)
 
     def get(self, contact_id: int) -> Contact | None:
         with self.db.session() as s:
             row = s.get(ContactRow, contact_id)
-            return self._directory._contacts(s, [row])[0] if row else None
+            return self._load(s, [row])[0] if row else None
 
     # -- contact information --------------------------------------------------------------
 
@@ -165,7 +182,23 @@ class ContactRepo:
             for term in sorted(terms):
                 s.add(ContactTermRow(contact_id=row.id, term=term))
             s.commit()
-            return self._directory._contacts(s, [row])[0]
+            return self._load(s, [row])[0]
+
+    def owners(self, numbers: Sequence[str], addresses: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        with self.db.session() as s:
+            for start in range(0, len(numbers), 500):
+                found.update(s.exec(
+                    select(ContactPhoneRow.number, ContactRow.name)
+                    .join(ContactRow, col(ContactRow.id) == col(ContactPhoneRow.contact_id))
+                    .where(col(ContactPhoneRow.number).in_(numbers[start:start + 500]))).all())
+            for start in range(0, len(addresses), 500):
+                found.update(s.exec(
+                    select(ContactEmailRow.address, ContactRow.name)
+                    .join(ContactRow, col(ContactRow.id) == col(ContactEmailRow.contact_id))
+                    .where(col(ContactEmailRow.address).in_(addresses[start:start + 500]))
+                ).all())
+        return found
 
     def save_many(self, drafts: Sequence[ContactDraft]) -> list[int]:
         """Create all the contacts in one transaction (all or nothing)."""

@@ -26,11 +26,13 @@ from starlette.requests import Request
 
 from domain.agents import Agent
 from domain.contact_directory import (
+    MAX_IMPORT_BYTES,
     ContactChanged,
     ContactError,
     ContactPage,
     HistoryEntry,
     HistoryStatus,
+    ImportPreview,
     display_phone,
 )
 from domain.contacts import Contact
@@ -230,7 +232,7 @@ def open_new_sms(
                 NewSmsView(services, agent, contact, number, centres, lambda: None)
             return
         with page, ui.dialog().props("persistent") as dialog, ui.element("div").classes(
-                "parley-new-sms-window").style("width: min(48rem, 95vw)"):
+                "parley-new-sms-window").style("width: min(48rem, 95vw); max-width: 95vw"):
             NewSmsView(services, agent, contact, number, centres, dialog.close)
         dialog.on("hide", dialog.delete)
         dialog.open()
@@ -253,7 +255,7 @@ class ContactEditor:
         self.phones: list[tuple[ui.input, ui.input, ui.row]] = []
         self.emails: list[tuple[ui.input, ui.input, ui.row]] = []
         with ui.dialog() as self.dialog, tid(ui.card(), "contact-editor").classes(
-                "q-pa-md gap-2").style("width: min(40rem, 95vw)"):
+                "q-pa-md gap-2").style("width: min(40rem, 95vw); max-width: 95vw"):
             ui.label("Edit contact" if contact else "New contact").classes("text-h6")
             self.name = tid(ui.input("Name", value=contact.name if contact else ""),
                             "contact-name").props("outlined dense").classes("w-full")
@@ -619,7 +621,96 @@ class ContactDirectory:
         ContactEditor(self.services, None, lambda c: self.open(c.id), self.region)
 
     def import_csv(self) -> None:
-        ui.notify("CSV import is not available yet.")
+        ImportDialog(self.services, lambda: self.schedule(delay=0))
+
+
+class ImportDialog:
+    """Import contacts from CSV: upload or paste, preview every row with its problems,
+    then import all of them at once, or nothing when any row is wrong."""
+
+    def __init__(self, services: Services, on_done: Callable[[], None]) -> None:
+        self.services = services
+        self.on_done = on_done
+        with ui.dialog() as self.dialog, tid(ui.card(), "contact-import-dialog").classes(
+                "q-pa-md gap-2").style("width: min(56rem, 95vw); max-width: 95vw"):
+            ui.label("Import contacts (CSV)").classes("text-h6")
+            ui.label("The first line names the columns: name, phone, email (several numbers "
+                     "or addresses in one cell separated by ;). Nothing is imported unless "
+                     "every row is right.").classes("text-grey-8")
+            tid(ui.upload(label="Choose a CSV file", auto_upload=True, max_files=1,
+                          max_file_size=MAX_IMPORT_BYTES, on_upload=self._uploaded),
+                "contact-import-file").props('accept=".csv,text/csv,text/plain" flat bordered'
+                                             ).classes("w-full")
+            self.text = tid(ui.textarea("…or paste the CSV here"), "contact-import-text").props(
+                "outlined autogrow").classes("w-full")
+            with ui.row().classes("w-full gap-2"):
+                tid(ui.button("Preview", icon="preview", on_click=self.preview),
+                    "contact-import-preview").props("unelevated no-caps")
+                ui.space()
+                tid(ui.button("Cancel", on_click=self.dialog.close), "contact-import-cancel"
+                    ).props("flat no-caps")
+                self.commit = tid(ui.button("Import", icon="upload", on_click=self.run),
+                                  "contact-import-commit").props(
+                    "unelevated no-caps color=primary")
+                self.commit.set_enabled(False)
+            self.summary = tid(ui.label(""), "contact-import-summary").props(
+                'role="status"')
+            self.errors = tid(ui.column(), "contact-import-errors").classes(
+                "w-full gap-0 text-negative")
+            self.rows = tid(ui.column(), "contact-import-rows").classes(
+                "w-full gap-0").style("max-height: 40vh; overflow: auto")
+        self.text.on_value_change(lambda _e: self.commit.set_enabled(False))
+        self.dialog.on("hide", self.dialog.delete)
+        self.dialog.open()
+
+    async def _uploaded(self, event: Any) -> None:
+        data = await event.file.read() if hasattr(event, "file") else event.content.read()
+        self.text.set_value(data.decode("utf-8", errors="replace"))
+        await self.preview()
+
+    async def preview(self) -> None:
+        preview: ImportPreview = await run.io_bound(self.services.contacts.preview_import,
+                                                    self.text.value or "")
+        self.errors.clear()
+        self.rows.clear()
+        with self.errors:
+            for problem in preview.report[:200]:
+                ui.label(problem)
+            if len(preview.report) > 200:
+                ui.label(f"… and {len(preview.report) - 200} more problems.")
+        with self.rows:
+            for row in preview.rows[:500]:
+                with tid(ui.row(), "contact-import-row", line=row.line,
+                         ok=str(row.ok).lower()).classes("w-full gap-3 no-wrap q-px-sm"):
+                    ui.icon("check" if row.ok else "error").classes(
+                        "text-positive" if row.ok else "text-negative")
+                    ui.label(str(row.line)).classes("w-10 text-grey-8")
+                    ui.label(row.name or "—").classes("w-48")
+                    ui.label(", ".join(row.phones)).classes("w-48")
+                    ui.label(", ".join(row.emails)).classes("col").style("min-width: 8rem")
+        bad = sum(1 for r in preview.rows if not r.ok)
+        self.summary.set_text(
+            f"{len(preview.rows)} row(s): " + (f"{bad} with problems — fix them and preview "
+                                               "again; nothing is imported until all are "
+                                               "right." if bad or preview.problems
+                                               else "all ready to import."))
+        self.commit.set_enabled(preview.ok)
+
+    async def run(self) -> None:
+        self.commit.set_enabled(False)
+        try:
+            count = await run.io_bound(self.services.contacts.import_contacts,
+                                       self.text.value or "")
+        except ContactError as exc:
+            self.errors.clear()
+            with self.errors:
+                for problem in exc.problems[:200]:
+                    ui.label(problem)
+            self.summary.set_text("Nothing was imported.")
+            return
+        self.dialog.close()
+        ui.notify(f"Imported {count} contact{'s' * (count != 1)}.", type="positive")
+        self.on_done()
 
 
 # -- Manual Contact Assignment ------------------------------------------------------------
@@ -635,7 +726,7 @@ def open_assign_dialog(
     state: dict[str, Any] = {"generation": 0}
     with ui.dialog() as dialog, tid(ui.card(), "contact-assign-dialog",
                                     interaction_id=interaction.id).classes(
-            "q-pa-md gap-2").style("width: min(36rem, 95vw)"):
+            "q-pa-md gap-2").style("width: min(36rem, 95vw); max-width: 95vw"):
         ui.label(f"Assign {interaction.contact_number} to a contact").classes("text-h6")
         if interaction.contact_name:
             ui.label(f"Now matched to {interaction.contact_name}.").classes("text-grey-8")

@@ -131,6 +131,27 @@ def test_edit_contact_refuses_bad_input_and_keeps_it(
         "data-number", "+13105550142")
     page.get_by_test_id("contact-search").fill("310555")
     expect(page.get_by_test_id("contact-row")).to_have_count(1)
+
+    # CSV import: a bad row blocks the whole file; fixed, everything is imported.
+    page.get_by_test_id("contact-import").click()
+    dialog = page.get_by_test_id("contact-import-dialog")
+    dialog.get_by_test_id("contact-import-text").fill(
+        "name,phone,email\nEve Adams,310-555-0177,eve@example.com\nBad Row,12,\n")
+    dialog.get_by_test_id("contact-import-preview").click()
+    expect(dialog.get_by_test_id("contact-import-row")).to_have_count(2)
+    expect(dialog.locator('[data-testid="contact-import-row"][data-ok="false"]')
+           ).to_have_attribute("data-line", "3")
+    expect(dialog.get_by_test_id("contact-import-errors")).to_contain_text("Line 3:")
+    expect(dialog.get_by_test_id("contact-import-commit")).to_be_disabled()
+    shot("import-preview", page)
+    dialog.get_by_test_id("contact-import-text").fill(
+        "name,phone,email\nEve Adams,310-555-0177,eve@example.com\nFinn Bay,310-555-0178,\n")
+    dialog.get_by_test_id("contact-import-preview").click()
+    expect(dialog.get_by_test_id("contact-import-commit")).to_be_enabled()
+    dialog.get_by_test_id("contact-import-commit").click()
+    expect(dialog).to_have_count(0)
+    page.get_by_test_id("contact-search").fill("eve@")
+    expect(page.get_by_test_id("contact-row-name")).to_have_text(["Eve Adams"])
     bob.log_out()
 
 

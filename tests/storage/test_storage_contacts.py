@@ -188,3 +188,39 @@ def test_import_is_all_or_nothing(service: ContactService, db: Database) -> None
         assert s.get(ContactTermRow, (before + 1, "new")) is None
     ids = repo.save_many([ContactDraft("New One", (ContactPhone("+13105550101"),), ())])
     assert len(ids) == 1 and names(service.search("3105550101")) == ["New One"]
+
+
+def test_csv_import_previews_bad_rows_and_imports_all_or_nothing(
+    service: ContactService,
+) -> None:
+    before = len(service.search("", limit=200).contacts)
+    bad = ("name,phone,email\n"
+           "Ada Byron,(310) 555-0101,ada@example.com\n"
+           "No Phone Person,,nobody@example\n"
+           "Clash,415-555-0123,\n"
+           ",3105550102,\n"
+           "Twice,310.555.0101;3105550103,\n")
+    preview = service.preview_import(bad)
+    assert not preview.ok
+    assert [r.ok for r in preview.rows] == [True, False, False, False, False]
+    report = preview.report
+    assert any(line.startswith("Line 3:") and "nobody@example" in line for line in report)
+    assert "Line 4: +14155550123 already belongs to Jordan Lee." in report
+    assert "Line 5: The contact needs a name." in report
+    assert "Line 6: The number +13105550101 is also on line 2." in report
+    with pytest.raises(ContactError) as refused:
+        service.import_contacts(bad)
+    assert len(refused.value.problems) == len(report)
+    assert len(service.search("", limit=200).contacts) == before  # nothing half-imported
+    assert names(service.search("ada")) == []
+
+    good = ("Name;Phone;Phone 2;E-mail\n"
+            "Ada Byron;(310) 555-0101;;ada@example.com\n"
+            "Ben Okri;+44 20 7946 0018;310-555-0104;\n")
+    assert service.preview_import(good).ok
+    assert service.import_contacts(good) == 2
+    assert names(service.search("3105550104")) == ["Ben Okri"]
+    assert names(service.search("ada@")) == ["Ada Byron"]
+    assert not service.preview_import(good).ok  # the same file again: all taken now
+    assert service.preview_import("").problems == ("The file is empty.",)
+    assert "“name”" in service.preview_import("phone\n123\n").problems[0]
