@@ -806,11 +806,11 @@ def attach_contact(window: Any) -> None:
         ui.navigate.to(f"/?interaction={interaction.id}")
 
     with window.toolbar:
-        button = tid(ui.button("Assign contact", icon="person_search",
+        button = tid(ui.button(icon="person_search",
                                on_click=lambda: open_assign_dialog(
                                    window.services, window.agent, window.interaction, done)),
                      "contact-assign")
-        button.props("flat dense no-caps")
+        button.props('flat round dense aria-label="Assign to a contact" aria-haspopup="dialog"')
         with button:
             ui.tooltip("Assign this interaction to a contact in the directory")
 
