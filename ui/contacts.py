@@ -805,7 +805,27 @@ def attach_contact(window: Any) -> None:
     def done(interaction: Interaction) -> None:
         ui.navigate.to(f"/?interaction={interaction.id}")
 
+    interaction = window.interaction
     with window.toolbar:
+        # Party actions (Call, E-mail, New SMS below this interaction): built once the
+        # contact is read off the event loop.
+        slot = ui.element("span").classes("row items-center")
+
+        async def load_actions() -> None:
+            contact = None
+            if interaction.contact_id is not None:
+                try:
+                    contact = await run.io_bound(window.services.contacts.get,
+                                                 interaction.contact_id)
+                except ContactError:
+                    contact = None
+            if slot.is_deleted:
+                return
+            with slot:
+                party_actions(window.services, window.agent, contact,
+                              interaction.contact_number, container=window.panels)
+
+        background_tasks.create(load_actions(), name="party-actions")
         button = tid(ui.button(icon="person_search",
                                on_click=lambda: open_assign_dialog(
                                    window.services, window.agent, window.interaction, done)),

@@ -193,3 +193,37 @@ def test_assign_unknown_sender_to_jordan_by_hand(
     alice.interaction(interaction_id).get_by_test_id("done").click()
     expect(alice.interaction()).to_have_count(0)
     alice.log_out()
+
+
+def test_new_sms_from_an_active_interaction_opens_below_it(
+    browser: Browser, fresh_server: ServerProcess, shot
+) -> None:  # type: ignore[no-untyped-def]
+    url = fresh_server.url
+    alice = desktop_for(browser, url, "alice")
+    alice.go_ready()
+    reply = httpx.post(f"{url}/api/v1/inbound", headers=TOKEN, json={
+        "message_id": "party-1", "from": JORDAN, "to": "+12125550100",
+        "text": "Please text my other number too"})
+    assert reply.status_code == 202, reply.text
+    interaction_id = reply.json()["interaction_id"]
+    alice.preview(interaction_id).get_by_test_id("preview-accept").click()
+    window = alice.interaction(interaction_id)
+    window.get_by_test_id("contact-actions").click()
+    expect(alice.page.get_by_test_id("party-call").first).to_have_attribute(
+        "data-href", f"tel:{JORDAN}")
+    expect(alice.page.get_by_test_id("party-email").first).to_have_attribute(
+        "data-href", "mailto:jordan.lee@example.com")
+    alice.page.get_by_test_id("new-sms").click()
+    sms = window.get_by_test_id("new-sms-view")  # inside the interaction window
+    expect(sms).to_be_visible()
+    text = "This is the text you asked for."
+    sms.get_by_test_id("compose-input").fill(text)
+    shot("new-sms-below-interaction", alice.page)
+    sms.get_by_test_id("compose-send").click()
+    expect(window.get_by_test_id("new-sms-view")).to_have_count(0)
+    outbox = httpx.get(f"{url}/api/v1/simulator/outbox", params={"to": JORDAN},
+                       headers=TOKEN).json()
+    assert [m["text"] for m in outbox] == [text]
+    expect(window).to_be_visible()  # the interaction itself stays open
+    window.get_by_test_id("done").click()
+    alice.log_out()
