@@ -66,7 +66,7 @@ def test_supervisor_sees_flags(page: Page, base_url: str) -> None:
     LoginPage(page, base_url).open().log_in("sam")
     page.get_by_test_id("nav-flags").click()
     expect(page).to_have_url(f"{base_url}/flags")
-    expect(page.get_by_test_id("coming-soon")).to_be_visible()
+    expect(page.get_by_test_id("flags-list")).to_be_visible()
     MainWindow(page).log_out()
 
 
