@@ -222,6 +222,7 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         title="Parley",
+        language="en-US",  # also <html lang>, for screen readers
         storage_secret=settings.storage_secret,
         reload=False,
         show=False,

@@ -111,6 +111,7 @@ async def open_callback_dialog(
                                     callback_id=callback.id if callback else "").classes(
             "q-pa-md gap-2").style("min-width: 26rem; max-width: 32rem") as card:
         card.props(f'role="dialog" aria-label="{title}"')
+        dialog.props(f'aria-label="{title}"')
         with ui.row().classes("items-center gap-2"):
             ui.icon("event", size="1.5rem").classes("text-primary")
             ui.label(title).classes("text-h6")
@@ -274,7 +275,8 @@ class CallbacksView:
 
     def confirm(self, callback: Callback) -> None:
         tz = self.agent.options.time_zone
-        with ui.dialog() as dialog, tid(ui.card(), "callback-cancel-confirm").classes("q-pa-md"):
+        with ui.dialog().props('aria-label="Cancel callback"') as dialog, \
+                tid(ui.card(), "callback-cancel-confirm").classes("q-pa-md"):
             ui.label("Cancel this callback?").classes("text-h6")
             ui.label(f"{callback.contact_label}, {describe(callback.due_at, tz)}")
             error = tid(ui.label(), "callback-error").classes("text-negative")

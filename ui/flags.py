@@ -85,10 +85,12 @@ class FlagsPage:
     def _row(self, view: FlagView, now: datetime) -> None:
         i, flag = view.interaction, view.flag
         selected = i.id == self.selected
-        row = tid(ui.card(), "flag-row", interaction_id=i.id, closed=str(view.closed).lower())
+        with ui.element("div").props('role="listitem"').classes("w-full"):  # list > listitem
+            row = tid(ui.card(), "flag-row", interaction_id=i.id,
+                      closed=str(view.closed).lower())
         row.classes("w-full q-pa-sm gap-1 cursor-pointer parley-flag-row"
                     + (" bg-amber-1" if selected else ""))
-        row.props(f'role="listitem button" tabindex="0" aria-current="{str(selected).lower()}"')
+        row.props(f'role="button" tabindex="0" aria-current="{str(selected).lower()}"')
         row.props["aria-label"] = (f"Flag from {view.agent_name} about {i.contact_label}: "
                                    f"{flag.message}")
         row.on("click", lambda _=None, iid=i.id: self.open(iid))

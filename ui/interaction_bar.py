@@ -73,9 +73,11 @@ class InteractionBar:
 
     def redraw(self) -> None:
         self.row.clear()
+        # a tablist must hold tabs: while empty it is a plain labelled group
+        self.row.props(f'role="{"tablist" if self.items or self.consults else "group"}"')
         with self.row:
             if not self.items and not self.consults:
-                ui.label("No interactions").classes("text-grey-7 text-caption").mark(
+                ui.label("No interactions").classes("text-grey-8 text-caption").mark(
                     "interaction-bar-empty"
                 )
             for item in self.items:

@@ -250,7 +250,8 @@ class InteractionWindow:
             ui.navigate.to(history_link(self.interaction.contact_id))
             return
         activity: ContactActivity | None = getattr(self, "activity", None)
-        with ui.dialog() as dialog, tid(ui.card(), "history-dialog").classes("q-pa-md"):
+        with ui.dialog().props('aria-label="Recent interactions"') as dialog, \
+                tid(ui.card(), "history-dialog").classes("q-pa-md"):
             ui.label(f"{self.interaction.contact_label}: recent interactions").classes("text-h6")
             items = (activity.in_progress + activity.recent) if activity else ()
             if not items:

@@ -195,7 +195,7 @@ class StandardResponseLibrary:
         self._load = load
         self._on_pick = on_pick
         self._responses: list[StandardResponse] = []
-        self.dialog = ui.dialog().props("no-refocus")
+        self.dialog = ui.dialog().props('no-refocus aria-label="Standard responses"')
         if on_close is not None:
             self.dialog.on("hide", lambda _e: on_close())
         with self.dialog:
