@@ -54,6 +54,7 @@ def register(services: Services) -> None:
                 error.props('role="alert" aria-live="assertive"')
                 error.set_visibility(False)
                 button = tid(ui.button("Log in", on_click=submit), "login-submit").classes("w-full")
-                username.on("keydown.enter", lambda: password.run_method("focus"))
+                username.on("keydown.enter", js_handler=(  # in the browser: no lost keys
+                    '() => document.querySelector(\'[data-testid="login-password"]\').focus()'))
                 password.on("keydown.enter", submit)
         return None

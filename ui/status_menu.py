@@ -21,11 +21,12 @@ class StatusMenu:
             self.dot = ui.element("span").classes("parley-status-dot q-mr-sm")
             self.label = tid(ui.label(), "agent-status").props('aria-live="polite"')
             with ui.menu().props('role="menu"'):
-                tid(ui.menu_item("Ready", lambda: self.change(None, ready=True)), "status-ready")
+                tid(ui.menu_item("Ready", lambda: self.change(None, ready=True)), "status-ready"
+                    ).props('role="menuitem"')
                 tid(
                     ui.menu_item("Not Ready", lambda: self.change(None, ready=False)),
                     "status-not-ready",
-                )
+                ).props('role="menuitem"')
                 ui.separator()
                 for reason in services.presence.not_ready_reasons:
                     item = ui.menu_item(
@@ -33,6 +34,7 @@ class StatusMenu:
                         lambda r=reason: self.change(r, ready=False),
                     )
                     tid(item, "status-not-ready-reason", reason=reason)
+                    item.props('role="menuitem"')
                     # a second marker per reason lets UI tests pick one (mark() replaces)
                     slug = reason.lower().replace(" ", "-")
                     item.mark("status-not-ready-reason", f"status-reason-{slug}")

@@ -67,6 +67,10 @@ def test_main_window_without_an_interaction(browser: Browser, a11y_server: Serve
     alice = Desktop.log_in(browser, a11y_server.url, "alice")
     alice.go_ready()
     check(alice.page, "main")
+    alice.page.get_by_test_id("status-menu").click()
+    expect(alice.page.get_by_test_id("status-ready")).to_be_visible()
+    check(alice.page, "status-menu")
+    alice.close_menu()
     alice.leave()
 
 
@@ -123,3 +127,81 @@ def test_flags_page_as_supervisor(browser: Browser, fresh_server: ServerProcess)
     window.close_with_done()
     sam.leave()
     carol.leave()
+
+
+FOCUSED_IN = """testid => {
+    const el = document.activeElement;
+    return !!el && !!el.closest(`[data-testid="${testid}"]`);
+}"""
+
+
+def tab_to(page: Page, testid: str, limit: int = 60, backwards: bool = False) -> None:
+    """Press Tab (or Shift+Tab) until the keyboard focus is in ``testid``."""
+    for _ in range(limit):
+        if page.evaluate(FOCUSED_IN, testid):
+            return
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+    raise AssertionError(f"{testid} cannot be reached with the Tab key")
+
+
+def test_main_flow_by_keyboard_alone(browser: Browser, fresh_server: ServerProcess) -> None:
+    """Log in, go Ready, accept a preview, reply with Ctrl+Enter, restore the minimised
+    interaction and start a transfer from the Team Communicator: no mouse at all."""
+    api = ParleyApi(fresh_server.url)
+    bob = Desktop.log_in(browser, fresh_server.url, "bob")  # the transfer target
+    page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
+    LoginPage(page, fresh_server.url).open()
+    expect(page.get_by_test_id("login-username")).to_be_focused()
+    page.keyboard.type("alice")
+    page.keyboard.press("Enter")  # to the password
+    page.keyboard.type("demo")
+    page.keyboard.press("Enter")
+    alice = Desktop(page)
+    expect(alice.status).to_have_text("Not Ready")
+
+    tab_to(page, "status-menu")
+    page.keyboard.press("Enter")
+    ready = page.get_by_test_id("status-ready")
+    expect(ready).to_be_visible()
+    page.wait_for_function("() => !!document.activeElement.closest('.q-menu')")
+    tab_to(page, "status-ready", limit=10)  # the menu holds the focus
+    page.keyboard.press("Enter")
+    expect(alice.status).to_have_text("Ready")
+
+    interaction_id = api.inbound("Where is my parcel?", JORDAN, SESSION)
+    expect(alice.preview(interaction_id)).to_be_visible()
+    tab_to(page, "preview-accept")
+    page.keyboard.press("Enter")
+    window = alice.window(interaction_id)
+    expect(window.root).to_be_visible()
+    bob.go_ready()  # now: a transfer needs a Ready target
+
+    tab_to(page, "compose-input")
+    page.keyboard.type("It ships today.")
+    expect(window.compose).to_have_value("It ships today.")
+    page.keyboard.press("Control+Enter")
+    expect(alice.interaction(interaction_id)).to_have_count(0)  # session mode: minimised
+    assert [p["text"] for p in api.outbox(JORDAN)] == ["It ships today."]
+
+    tab_to(page, "interaction-bar-item", backwards=True)
+    page.keyboard.press("Enter")
+    expect(window.root).to_be_visible()
+
+    tab_to(page, "transfer")
+    page.keyboard.press("Enter")
+    tc = page.get_by_test_id("team-communicator")
+    expect(tc).to_be_visible()
+    tab_to(page, "tc-search")
+    page.keyboard.type("Bob")
+    expect(tc.get_by_test_id("tc-target")).to_have_count(1)
+    tab_to(page, "tc-target-actions")
+    page.keyboard.press("Enter")
+    expect(tc.get_by_test_id("tc-action-transfer")).to_be_visible()
+    tab_to(page, "tc-action-transfer")
+    page.keyboard.press("Space")
+    expect(tc).to_have_count(0)
+    expect(window.get_by_test_id("transfer-pending")).to_be_visible()
+    expect(bob.preview(interaction_id)).to_have_attribute("data-kind", "transfer")
+    page.screenshot(path=f"{SHOTS}/keyboard-transfer-pending.png")
+    bob.leave()
+    alice.log_out()
