@@ -8,6 +8,7 @@ Each module covers one screen or part of one; everything is re-exported here, so
 from tests.e2e.pages.api import ParleyApi
 from tests.e2e.pages.callbacks import CallbackDialog, CallbacksPage
 from tests.e2e.pages.consultation import ConsultPanel, ObserverView
+from tests.e2e.pages.contacts import ContactsPage
 from tests.e2e.pages.desktop import Desktop, MainWindow
 from tests.e2e.pages.flags import FlagDialog, FlagPanel, FlagsPage
 from tests.e2e.pages.interaction import InteractionWindow
@@ -19,7 +20,7 @@ from tests.e2e.pages.spelling import SpellingArea
 from tests.e2e.pages.team_communicator import TeamCommunicator
 
 __all__ = [
-    "CallbackDialog", "CallbacksPage", "ConsultPanel", "Desktop", "FlagDialog", "FlagPanel",
-    "FlagsPage", "InteractionWindow", "LoginPage", "MainWindow", "MmsImages", "ObserverView",
-    "ParleyApi", "PhonePage", "Preview", "SpellingArea", "TeamCommunicator",
+    "CallbackDialog", "CallbacksPage", "ConsultPanel", "ContactsPage", "Desktop", "FlagDialog",
+    "FlagPanel", "FlagsPage", "InteractionWindow", "LoginPage", "MainWindow", "MmsImages",
+    "ObserverView", "ParleyApi", "PhonePage", "Preview", "SpellingArea", "TeamCommunicator",
 ]
