@@ -7,14 +7,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.e2e.pages import Desktop, LoginPage
+from tests.e2e.pages import CallbacksPage, Desktop, ParleyApi
 from tests.e2e.server import ServerProcess
 
-TOKEN = {"Authorization": "Bearer demo-token"}
 JORDAN = "+14155550123"
 WHEN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
 
@@ -26,43 +24,18 @@ def fresh_server(tmp_path) -> Iterator[ServerProcess]:  # type: ignore[no-untype
     server.stop()
 
 
-def desktop_for(browser: Browser, url: str, name: str) -> Desktop:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    LoginPage(page, url).open().log_in(name)
-    return Desktop(page)
-
-
-def advance(url: str, seconds: float) -> None:
-    reply = httpx.post(f"{url}/api/v1/test/clock", json={"advance_seconds": seconds},
-                       headers=TOKEN)
-    assert reply.status_code == 200, reply.text
-
-
-def rows(page: Page, section: str | None = None):  # type: ignore[no-untyped-def]
-    selector = '[data-testid="callback-row"]'
-    if section:
-        selector += f'[data-section="{section}"]'
-    return page.locator(selector)
-
-
 def test_callback_for_me_is_offered_after_the_clock_moves(
     browser: Browser, fresh_server: ServerProcess, shot
 ) -> None:  # type: ignore[no-untyped-def]
     url = fresh_server.url
-    alice = desktop_for(browser, url, "alice")
+    api = ParleyApi(url)
+    alice = Desktop.log_in(browser, url, "alice", height=900)
     alice.go_ready()
-    reply = httpx.post(f"{url}/api/v1/inbound", headers=TOKEN, json={
-        "message_id": "cb-1", "from": JORDAN, "to": "+12125550101",
-        "text": "Please call me back about my refund"})
-    assert reply.status_code == 202
-    sms_id = reply.json()["interaction_id"]
-    alice.preview(sms_id).get_by_test_id("preview-accept").click()
-    window = alice.interaction(sms_id)
-    expect(window).to_be_visible()
+    sms_id = api.inbound("Please call me back about my refund", JORDAN, "+12125550101",
+                         message_id="cb-1")
+    window = alice.accept(sms_id)
 
-    window.get_by_test_id("schedule-callback").click()
-    dialog = alice.page.get_by_test_id("callback-dialog")
-    expect(dialog).to_be_visible()
+    dialog = window.open_callback()
     phone = dialog.get_by_test_id("callback-phone")
     when = dialog.get_by_test_id("callback-when")
     expect(phone).to_have_value(JORDAN)  # prefilled from the interaction
@@ -88,14 +61,14 @@ def test_callback_for_me_is_offered_after_the_clock_moves(
         return d.toISOString().slice(0, 16);  // alice's time zone is UTC
     }""")
     when.fill(local)
-    dialog.get_by_test_id("callback-save").click()
-    expect(dialog).to_be_hidden()
+    dialog.save()
+    expect(dialog.root).to_be_hidden()
 
     window.get_by_test_id("done").click()  # the SMS itself is finished
     expect(alice.interaction(sms_id)).to_have_count(0)
 
     alice.page.get_by_test_id("nav-callbacks").click()
-    upcoming = rows(alice.page, "upcoming")
+    upcoming = CallbacksPage(alice.page).rows("upcoming")
     expect(upcoming).to_have_count(1)
     expect(upcoming).to_have_attribute("data-state", "scheduled")
     expect(upcoming).to_contain_text("Jordan Lee")
@@ -106,7 +79,7 @@ def test_callback_for_me_is_offered_after_the_clock_moves(
 
     alice.page.get_by_test_id("nav-desktop").click()
     expect(alice.status).to_have_text("Ready")
-    advance(url, 2 * 3600)
+    api.advance_clock(2 * 3600)
 
     offered = alice.preview(callback_id)
     expect(offered).to_be_visible()
@@ -140,16 +113,15 @@ def test_callback_for_me_is_offered_after_the_clock_moves(
     except Exception:  # noqa: BLE001 - no warning shown: nothing misspelled
         pass
     expect(alice.interaction(callback_id)).to_have_count(0)  # page mode: sending closes it
-    outbox = httpx.get(f"{url}/api/v1/simulator/outbox", params={"to": JORDAN},
-                       headers=TOKEN).json()
+    outbox = api.outbox(JORDAN)
     assert [p["text"] for p in outbox] == [text]
     assert outbox[0]["from"] == "+12125550101"
 
     alice.page.get_by_test_id("nav-callbacks").click()
-    done = rows(alice.page, "recent")
+    done = CallbacksPage(alice.page).rows("recent")
     expect(done).to_have_count(1)
     expect(done).to_have_attribute("data-state", "done")
-    expect(rows(alice.page, "upcoming")).to_have_count(0)
+    expect(CallbacksPage(alice.page).rows("upcoming")).to_have_count(0)
     alice.log_out()
 
 
@@ -157,57 +129,52 @@ def test_queue_callback_goes_to_a_ready_colleague_and_can_be_cancelled(
     browser: Browser, fresh_server: ServerProcess, shot
 ) -> None:  # type: ignore[no-untyped-def]
     url = fresh_server.url
-    alice = desktop_for(browser, url, "alice")
-    bob = desktop_for(browser, url, "bob")
+    api = ParleyApi(url)
+    alice = Desktop.log_in(browser, url, "alice", height=900)
+    bob = Desktop.log_in(browser, url, "bob", height=900)
     bob.page.get_by_test_id("nav-callbacks").click()
     expect(bob.page.get_by_test_id("callbacks-view")).to_be_visible()
 
     alice.page.get_by_test_id("nav-callbacks").click()
     for number, notes in (("+44 20 7183 8750", "Billing question"), ("+14155550188", "spare")):
-        alice.page.get_by_test_id("callback-new").click()
-        dialog = alice.page.get_by_test_id("callback-dialog")
-        dialog.get_by_test_id("callback-phone").fill(number)
-        dialog.get_by_test_id("callback-notes").fill(notes)
-        dialog.get_by_test_id("callback-assign-queue").click()
-        dialog.get_by_test_id("callback-queue").click()
-        alice.page.get_by_role("option").filter(has_text="Billing").click()
+        dialog = CallbacksPage(alice.page).new()
+        dialog.phone.fill(number)
+        dialog.notes.fill(notes)
+        dialog.assign_to_queue("Billing")
         if notes == "spare":
             shot("queue-callback-dialog", alice.page)
-        dialog.get_by_test_id("callback-save").click()
-        expect(dialog).to_have_count(0)
-    expect(rows(alice.page, "upcoming")).to_have_count(2)
+        dialog.save_and_close()
+    expect(CallbacksPage(alice.page).rows("upcoming")).to_have_count(2)
     # bob sees the queue's callbacks live, without reloading
-    expect(rows(bob.page, "upcoming")).to_have_count(2)
-    expect(rows(bob.page, "upcoming").first).to_contain_text("Queue: Billing")
+    expect(CallbacksPage(bob.page).rows("upcoming")).to_have_count(2)
+    expect(CallbacksPage(bob.page).rows("upcoming").first).to_contain_text("Queue: Billing")
 
     # bob cancels the spare one (anyone may change a queue callback), after confirming
-    spare = rows(bob.page, "upcoming").filter(has_text="spare")
-    spare.get_by_test_id("callback-cancel").click()
-    bob.page.get_by_test_id("callback-cancel-yes").click()
-    expect(rows(bob.page, "upcoming")).to_have_count(1)
-    expect(rows(alice.page, "upcoming")).to_have_count(1)
-    expect(rows(alice.page, "recent")).to_have_attribute("data-state", "cancelled")
+    spare = CallbacksPage(bob.page).rows("upcoming").filter(has_text="spare")
+    CallbacksPage(bob.page).cancel(spare)
+    expect(CallbacksPage(bob.page).rows("upcoming")).to_have_count(1)
+    expect(CallbacksPage(alice.page).rows("upcoming")).to_have_count(1)
+    expect(CallbacksPage(alice.page).rows("recent")).to_have_attribute("data-state", "cancelled")
 
     # alice reschedules the remaining one an hour later
-    first = rows(alice.page, "upcoming")
+    first = CallbacksPage(alice.page).rows("upcoming")
     callback_id = first.get_attribute("data-callback-id")
     before = first.get_by_test_id("callback-row-when").inner_text()
-    first.get_by_test_id("callback-reschedule").click()
-    dialog = alice.page.get_by_test_id("callback-dialog")
-    when = dialog.get_by_test_id("callback-when")
+    dialog = CallbacksPage(alice.page).reschedule(first)
+    when = dialog.when
     value = when.input_value()
     later = alice.page.evaluate(
         "v => new Date(Date.parse(v + ':00Z') + 3600 * 1000).toISOString().slice(0, 16)", value)
     when.fill(later)
-    dialog.get_by_test_id("callback-save").click()
-    expect(dialog).to_have_count(0)
-    expect(rows(alice.page, "upcoming").get_by_test_id("callback-row-when")).not_to_have_text(
+    dialog.save_and_close()
+    expect(CallbacksPage(alice.page).rows("upcoming").get_by_test_id("callback-row-when")
+           ).not_to_have_text(
         before)
     shot("callbacks-after-changes", alice.page)
 
     bob.page.get_by_test_id("nav-desktop").click()
     bob.go_ready()
-    advance(url, 3 * 3600)
+    api.advance_clock(3 * 3600)
     offered = bob.preview(callback_id)
     expect(offered).to_be_visible()
     expect(offered).to_have_attribute("data-kind", "callback")

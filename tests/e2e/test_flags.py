@@ -4,46 +4,27 @@ from __future__ import annotations
 
 import re
 
-import httpx
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.pages import Desktop, LoginPage
+from tests.e2e.pages import Desktop, FlagsPage, ParleyApi
 
-TOKEN = {"Authorization": "Bearer demo-token"}
 CONTACT = "+14155550123"
 SESSION_NUMBER = "+12125550100"
 INTERNAL = '[data-testid="transcript-line"][data-party="internal"]'
 SYSTEM = '[data-testid="transcript-line"][data-party="system"]'
 
 
-def desktop_for(browser: Browser, url: str, name: str) -> Desktop:
-    page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
-    LoginPage(page, url).open().log_in(name)
-    return Desktop(page)
-
-
-def outbox(url: str) -> list[dict[str, object]]:
-    reply = httpx.get(f"{url}/api/v1/simulator/outbox", params={"to": CONTACT}, headers=TOKEN)
-    assert reply.status_code == 200, reply.text
-    return reply.json()
-
-
 def test_alice_flags_sam_answers_and_lowers(browser: Browser, base_url: str, shot) -> None:  # type: ignore[no-untyped-def]
-    alice = desktop_for(browser, base_url, "alice")
-    sam = desktop_for(browser, base_url, "sam")
-    sam.page.get_by_test_id("nav-flags").click()
-    expect(sam.page.get_by_test_id("flags-list")).to_be_visible()
-    sent_before = len(outbox(base_url))
+    api = ParleyApi(base_url)
+    alice = Desktop.log_in(browser, base_url, "alice")
+    sam = Desktop.log_in(browser, base_url, "sam")
+    flags = FlagsPage(sam.page).open_from_nav()
+    sent_before = len(api.outbox(CONTACT))
 
     alice.go_ready()
-    reply = httpx.post(f"{base_url}/api/v1/inbound", headers=TOKEN, json={
-        "message_id": "flag-e2e-1", "from": CONTACT, "to": SESSION_NUMBER,
-        "text": "I want a refund of $900 right now."})
-    assert reply.status_code == 202, reply.text
-    interaction_id = reply.json()["interaction_id"]
-    alice.preview(interaction_id).get_by_test_id("preview-accept").click()
-    window = alice.interaction(interaction_id)
-    expect(window).to_be_visible()
+    interaction_id = api.inbound("I want a refund of $900 right now.", CONTACT,
+                                 SESSION_NUMBER, message_id="flag-e2e-1")
+    window = alice.accept(interaction_id)
 
     # an empty message is refused with a clear error, nothing raised
     flag_button = window.get_by_test_id("flag-supervisor")
@@ -66,7 +47,7 @@ def test_alice_flags_sam_answers_and_lowers(browser: Browser, base_url: str, sho
         "Alice Anders raised a flag: Refund over my limit, may I approve it?")
 
     # sam sees it live, without reloading
-    row = sam.page.locator(f'[data-testid="flag-row"][data-interaction-id="{interaction_id}"]')
+    row = flags.row(interaction_id)
     expect(row).to_be_visible()
     expect(row).to_contain_text("Alice Anders")
     expect(row).to_contain_text("Jordan Lee")
@@ -95,12 +76,10 @@ def test_alice_flags_sam_answers_and_lowers(browser: Browser, base_url: str, sho
     shot("sam-observer", sam.page)
 
     # the contact got none of it
-    assert len(outbox(base_url)) == sent_before
+    assert len(api.outbox(CONTACT)) == sent_before
 
     # the contact writes again: sam follows it live
-    httpx.post(f"{base_url}/api/v1/inbound", headers=TOKEN, json={
-        "message_id": "flag-e2e-2", "from": CONTACT, "to": SESSION_NUMBER,
-        "text": "Hello? Still there?"})
+    api.inbound("Hello? Still there?", CONTACT, SESSION_NUMBER, message_id="flag-e2e-2")
     expect(observer.locator('[data-testid="transcript-line"][data-party="contact"]').last
            ).to_contain_text("Hello? Still there?")
 
@@ -109,15 +88,15 @@ def test_alice_flags_sam_answers_and_lowers(browser: Browser, base_url: str, sho
     expect(observer.get_by_test_id("observer-notice")).to_contain_text(
         "The flag was lowered by Sam Supervisor.")
     expect(row).to_have_count(0)
-    expect(sam.page.get_by_test_id("flags-empty")).to_be_visible()
+    expect(flags.empty).to_be_visible()
     expect(panel).to_be_hidden()
     expect(flag_button).to_have_attribute("data-raised", "false")
     expect(window.locator(SYSTEM).last).to_contain_text("Flag lowered by Sam Supervisor.")
     shot("alice-lowered", alice.page)
     shot("sam-lowered", sam.page)
-    assert len(outbox(base_url)) == sent_before
+    assert len(api.outbox(CONTACT)) == sent_before
 
-    window.get_by_test_id("done").click()
+    window.done()
     expect(alice.interaction()).to_have_count(0)
     alice.log_out()
     sam.log_out()

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, expect
+from playwright.sync_api import Browser, expect
 
-from tests.e2e.pages import Desktop, LoginPage
+from tests.e2e.pages import Desktop, ParleyApi
 from tests.e2e.server import ServerProcess
 
-TOKEN = {"Authorization": "Bearer demo-token"}
 JORDAN = "+14155550123"
 SESSION = "+12125550100"
 
@@ -25,60 +23,24 @@ def fresh_server(tmp_path) -> Iterator[ServerProcess]:  # type: ignore[no-untype
     server.stop()
 
 
-def desktop_for(browser: Browser, url: str, name: str) -> Desktop:
-    page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
-    LoginPage(page, url).open().log_in(name)
-    return Desktop(page)
-
-
-def text_in(url: str, text: str, sender: str = JORDAN, n: list[int] = [0]) -> str:  # noqa: B006
-    n[0] += 1
-    reply = httpx.post(f"{url}/api/v1/inbound", headers=TOKEN, json={
-        "message_id": f"tr-{n[0]}", "from": sender, "to": SESSION, "text": text})
-    assert reply.status_code == 202, reply.text
-    return str(reply.json()["interaction_id"])
-
-
-def accept(desk: Desktop, interaction_id: str) -> Locator:
-    desk.preview(interaction_id).get_by_test_id("preview-accept").click()
-    window = desk.interaction(interaction_id)
-    expect(window).to_be_visible()
-    return window
-
-
-def pick(desk: Desktop, window: Locator, button: str, name: str, action: str) -> None:
-    """Open the Team Communicator from ``button``, find ``name``, choose ``action``."""
-    window.get_by_test_id(button).click()
-    tc = desk.page.get_by_test_id("team-communicator")
-    expect(tc).to_be_visible()
-    tc.get_by_test_id("tc-search").fill(name.split()[0])
-    target = tc.locator(f'[data-testid="tc-target"][data-target-name="{name}"]')
-    expect(target).to_have_count(1)
-    target.get_by_test_id("tc-target-actions").click()
-    target.get_by_test_id(action).click()
-    expect(tc).to_have_count(0)
-
-
 def test_transfer_rejected_then_accepted(browser: Browser, fresh_server: ServerProcess,
                                          shot) -> None:  # type: ignore[no-untyped-def]
     url = fresh_server.url
-    alice = desktop_for(browser, url, "alice")
+    api = ParleyApi(url)
+    alice = Desktop.log_in(browser, url, "alice")
     alice.go_ready()
-    interaction_id = text_in(url, "Can someone from billing help?")
-    window = accept(alice, interaction_id)
-    bob = desktop_for(browser, url, "bob")
+    interaction_id = api.inbound("Can someone from billing help?", JORDAN, SESSION)
+    window = alice.accept(interaction_id)
+    bob = Desktop.log_in(browser, url, "bob")
     bob.go_ready()
 
-    window.get_by_test_id("transfer").click()
-    tc = alice.page.get_by_test_id("team-communicator")
-    expect(tc).to_be_visible()
-    bob_row = tc.locator('[data-testid="tc-target"][data-target-name="Bob Brooks"]')
+    tc = window.open_transfer()
+    bob_row = tc.target("Bob Brooks")
     expect(bob_row).to_have_attribute("data-target-kind", "agent")
     expect(bob_row.get_by_test_id("tc-target-detail")).to_contain_text("Ready")
     expect(bob_row.get_by_test_id("tc-target-detail")).to_contain_text("0 of 3 · 0%")
-    expect(tc.locator('[data-testid="tc-target"][data-target-name="After Hours"]')
-           ).to_have_attribute("data-target-kind", "routing_point")
-    tc.get_by_test_id("tc-search").fill("bob")
+    expect(tc.target("After Hours")).to_have_attribute("data-target-kind", "routing_point")
+    tc.search("bob")
     expect(tc.get_by_test_id("tc-target")).to_have_count(1)
     bob_row.get_by_test_id("tc-target-actions").click()
     expect(bob_row.get_by_test_id("tc-action-call")).to_have_attribute(
@@ -95,14 +57,13 @@ def test_transfer_rejected_then_accepted(browser: Browser, fresh_server: ServerP
     expect(window.get_by_test_id("interaction-error")).to_have_text(
         "Bob Brooks declined the transfer.")
     shot("transfer-declined", alice.page)
-    alice.page.get_by_test_id("my-messages").click()
-    expect(alice.page.get_by_test_id("my-messages-item").first).to_contain_text(
+    expect(alice.open_my_messages().first).to_contain_text(
         "Bob Brooks declined the transfer.")
-    alice.page.keyboard.press("Escape")
+    alice.close_menu()
 
     # again, and this time Bob accepts: it closes for Alice and opens for Bob
-    pick(alice, window, "transfer", "Bob Brooks", "tc-action-transfer")
-    bob_window = accept(bob, interaction_id)
+    window.open_transfer().pick("Bob Brooks", "transfer")
+    bob_window = bob.accept(interaction_id)
     expect(alice.interaction(interaction_id)).to_have_count(0)
     expect(bob_window.locator('[data-party="contact"]')).to_contain_text(
         "Can someone from billing help?")
@@ -117,15 +78,16 @@ def test_queue_transfer_and_consultation_both_ways(
     browser: Browser, fresh_server: ServerProcess, shot
 ) -> None:  # type: ignore[no-untyped-def]
     url = fresh_server.url
-    alice = desktop_for(browser, url, "alice")
+    api = ParleyApi(url)
+    alice = Desktop.log_in(browser, url, "alice")
     alice.go_ready()
-    interaction_id = text_in(url, "I was charged twice")
-    window = accept(alice, interaction_id)
-    bob = desktop_for(browser, url, "bob")
+    interaction_id = api.inbound("I was charged twice", JORDAN, SESSION)
+    window = alice.accept(interaction_id)
+    bob = Desktop.log_in(browser, url, "bob")
     bob.go_not_ready("Lunch")  # a consultation needs no Ready
-    carol_page = desktop_for(browser, url, "carol")
+    carol_page = Desktop.log_in(browser, url, "carol")
 
-    pick(alice, window, "consult", "Bob Brooks", "tc-action-consult")
+    window.open_consult().pick("Bob Brooks", "consult")
     panel = window.get_by_test_id("consult-panel")
     expect(panel).to_have_attribute("data-state", "pending")
     invite = bob.preview(interaction_id)
@@ -148,7 +110,7 @@ def test_queue_transfer_and_consultation_both_ways(
     expect(panel.get_by_test_id("consult-messages")).to_contain_text("Yes, refund it.")
     expect(window.locator('[data-party="internal"]')).to_have_count(2)
     # the contact texts meanwhile: the consultant follows live
-    text_in(url, "Any news?")
+    api.inbound("Any news?", JORDAN, SESSION)
     expect(observer.locator('[data-party="contact"]')).to_have_count(2)
     shot("consultation-owner", alice.page)
     shot("consultation-consultant", bob.page)
@@ -156,13 +118,12 @@ def test_queue_transfer_and_consultation_both_ways(
     bob_panel.get_by_test_id("consult-end").click()
     expect(window.get_by_test_id("consult-panel")).to_have_count(0)
     expect(observer.get_by_test_id("observer-notice")).to_be_visible()
-    outbox = httpx.get(f"{url}/api/v1/simulator/outbox", params={"to": JORDAN},
-                       headers=TOKEN).json()
+    outbox = api.outbox(JORDAN)
     assert not [p for p in outbox if "refund" in p["text"].lower()]  # nothing leaked
 
     # Transfer to the Billing queue: Alice's window closes, carol (Ready) is offered it
     carol_page.go_ready()
-    pick(alice, window, "transfer", "Billing", "tc-action-transfer")
+    window.open_transfer().pick("Billing", "transfer")
     expect(alice.interaction(interaction_id)).to_have_count(0)
     expect(carol_page.preview(interaction_id)).to_be_visible()
     expect(carol_page.preview(interaction_id)).to_have_attribute("data-kind", "sms")
