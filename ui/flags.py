@@ -73,6 +73,10 @@ class FlagsPage:
         if self.selected and self.view is None and self.selected in self.views:
             self.open(self.selected)
 
+    def _open_from_list(self, interaction_id: str) -> None:
+        with self.list:  # the row's own listitem is redrawn (deleted) while opening
+            self.open(interaction_id)
+
     def _draw(self, views: list[FlagView]) -> None:
         now = self.services.clock.now()
         self.list.clear()
@@ -93,8 +97,8 @@ class FlagsPage:
         row.props(f'role="button" tabindex="0" aria-current="{str(selected).lower()}"')
         row.props["aria-label"] = (f"Flag from {view.agent_name} about {i.contact_label}: "
                                    f"{flag.message}")
-        row.on("click", lambda _=None, iid=i.id: self.open(iid))
-        row.on("keydown.enter", lambda _=None, iid=i.id: self.open(iid))
+        row.on("click", lambda _=None, iid=i.id: self._open_from_list(iid))
+        row.on("keydown.enter", lambda _=None, iid=i.id: self._open_from_list(iid))
         with row:
             with ui.row().classes("w-full items-center gap-2 no-wrap"):
                 ui.icon("flag", size="1.1rem").classes("text-warning")
