@@ -12,10 +12,9 @@ from sqlmodel import col, or_, select
 from domain.callbacks import Callback, CallbackState
 from domain.interactions import Interaction, Offer, OfferOutcome, Party, State
 from storage.db import Database
-from storage.interactions import offer_from_row
+from storage.interactions import contact_names, offer_from_row
 from storage.tables import (
     CallbackRow,
-    ContactRow,
     DraftRow,
     InteractionRow,
     MediaRow,
@@ -43,11 +42,7 @@ class CallbackRepo:
         self.db = db
 
     def _named(self, s: Any, rows: list[CallbackRow]) -> list[Callback]:
-        ids = {r.contact_id for r in rows if r.contact_id}
-        names: dict[int, str] = {}
-        if ids:
-            for contact in s.exec(select(ContactRow).where(col(ContactRow.id).in_(ids))).all():
-                names[contact.id or 0] = contact.name
+        names = contact_names(s, {r.contact_id for r in rows if r.contact_id})
         return [callback_from_row(r, names.get(r.contact_id or 0)) for r in rows]
 
     def add(self, callback: Callback) -> Callback:

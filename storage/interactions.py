@@ -92,6 +92,14 @@ def interaction_from_row(row: InteractionRow, contact_name: str | None) -> Inter
     )
 
 
+def contact_names(s: Session, ids: set[int]) -> dict[int, str]:
+    """Contact names by id, in one query (rows keep only the contact's id)."""
+    if not ids:
+        return {}
+    rows = s.exec(select(ContactRow.id, ContactRow.name).where(col(ContactRow.id).in_(ids)))
+    return {contact_id: name for contact_id, name in rows.all() if contact_id is not None}
+
+
 def offer_from_row(row: OfferRow) -> Offer:
     assert row.id is not None
     return Offer(
@@ -109,12 +117,7 @@ class InteractionRepo:
     # -- reading --------------------------------------------------------------------------
 
     def _with_names(self, s: Session, rows: list[InteractionRow]) -> list[Interaction]:
-        ids = {r.contact_id for r in rows if r.contact_id}
-        names: dict[int, str] = {}
-        if ids:
-            for contact in s.exec(select(ContactRow).where(col(ContactRow.id).in_(ids))).all():
-                assert contact.id is not None
-                names[contact.id] = contact.name
+        names = contact_names(s, {r.contact_id for r in rows if r.contact_id})
         return [interaction_from_row(r, names.get(r.contact_id or 0)) for r in rows]
 
     def get(self, interaction_id: str) -> Interaction | None:
