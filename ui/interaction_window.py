@@ -147,14 +147,17 @@ class InteractionWindow:
             with self.recent:
                 self.recent_tip = ui.tooltip("No recent interactions")
             ui.space()
-            # Features (transfer, consultation, callback, flag) put their buttons here.
-            self.toolbar = ui.row().classes("items-center gap-1 no-wrap parley-int-tools")
-            self.collapse = tid(ui.button(icon="unfold_less", on_click=self._toggle),
-                                "collapse-toggle").props(
-                'flat round dense aria-label="Collapse the interaction view" '
-                'aria-expanded="true"')
-            self.done_button = tid(ui.button("Done", icon="done", on_click=self.done), "done")
-            self.done_button.props("unelevated no-caps color=primary")
+            # The tools and Done wrap together on narrow screens, never Done alone.
+            with ui.row().classes("items-center gap-1 no-wrap q-ml-auto"):
+                # Features (transfer, consultation, callback, flag) put their buttons here.
+                self.toolbar = ui.row().classes("items-center gap-1 no-wrap parley-int-tools")
+                self.collapse = tid(ui.button(icon="unfold_less", on_click=self._toggle),
+                                    "collapse-toggle").props(
+                    'flat round dense aria-label="Collapse the interaction view" '
+                    'aria-expanded="true"')
+                self.done_button = tid(ui.button("Done", icon="done", on_click=self.done),
+                                       "done")
+                self.done_button.props("unelevated no-caps color=primary")
 
     def _wrap_up_panel(self) -> None:
         codes = self.services.handling.disposition_codes()
