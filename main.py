@@ -36,6 +36,7 @@ from storage.demo import seed_demo
 from storage.flags import FlagRepo
 from storage.gateway import SimulatedGateway
 from storage.interactions import InteractionRepo
+from storage.lessons import build_lessons
 from storage.media import FileMediaStore
 from storage.repositories import (
     AgentRepo,
@@ -136,7 +137,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     handling.on_done(callbacks.finished)
     region = settings.section("phone").get("default_region", "US")
     contact_repo = ContactRepo(db)
-    return Services(
+    services = Services(
         settings=settings,
         clock=clock,
         bus=bus,
@@ -161,6 +162,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         outbound=OutboundService(contact_repo, agents, directory, gateway, bus, clock,
                                  settings.section("sms").get("max_parts", 10), region),
     )
+    services.lessons = build_lessons(services, db, ASSETS / "lessons")
+    return services
 
 
 def main() -> None:

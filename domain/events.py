@@ -268,3 +268,14 @@ class CallbackChanged(Event):
 
     callback_id: str
     what: str
+
+
+@dataclass(frozen=True)
+class SpellingUsed(Event):
+    """An agent used the Spelling Check menu in an interaction's message area
+    (``action``: suggestion | ignore | ignore_all | add); lessons wait for it."""
+
+    agent_id: int
+    interaction_id: str
+    action: str
+    word: str

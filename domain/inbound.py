@@ -54,6 +54,8 @@ class InboundRequest:
     to: str
     text: str
     media: tuple[InboundMedia, ...] = ()
+    training: bool = False  # lesson traffic: kept out of real queues, history and reports
+    target_agent_id: int | None = None  # offered only to this agent (a lesson's trainee)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class NewInbound:
     received_at: datetime
     media: tuple[MediaItem, ...]
     case_data: Mapping[str, Any]
+    training: bool = False
+    target_agent_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -270,6 +274,8 @@ class InboundService:
                     received_at=self._clock.now(),
                     media=tuple(saved),
                     case_data=self._case_data(request, contact_id),
+                    training=request.training,
+                    target_agent_id=request.target_agent_id,
                 ))
         except Exception:
             for item in saved:

@@ -99,6 +99,7 @@ class Interaction:
     last_activity_at: datetime | None = None
     target_agent_id: int | None = None  # routed only to this agent (a callback "for me")
     previous_owner_id: int | None = None  # sent back to a queue by this agent
+    training: bool = False  # lesson traffic (kept out of real queues, history, reports)
 
     @property
     def contact_label(self) -> str:

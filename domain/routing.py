@@ -124,6 +124,11 @@ class RoutingService:
         scheduler.on(OFFER_DEADLINE, self._on_deadline)
         self._accept_listeners: list[Callable[[Offer], None]] = []
         self._invitations: InvitationHandler | None = None
+        self._offer_rules: list[Callable[[Interaction, Agent], bool]] = []
+
+    def add_offer_rule(self, rule: Callable[[Interaction, Agent], bool]) -> None:
+        """Only agents every rule admits are offered an interaction (lessons use this)."""
+        self._offer_rules.append(rule)
 
     def handle_invitations(self, handler: InvitationHandler) -> None:
         """Who answers transfer and consultation offers (the preview accepts them all)."""
@@ -146,6 +151,11 @@ class RoutingService:
                 return None
             if interaction.target_agent_id is not None:  # e.g. a callback "for me"
                 candidates = [c for c in candidates if c.agent.id == interaction.target_agent_id]
+                if not candidates:
+                    return None
+            if self._offer_rules:
+                candidates = [c for c in candidates
+                              if all(rule(interaction, c.agent) for rule in self._offer_rules)]
                 if not candidates:
                     return None
             now = self._clock.now()

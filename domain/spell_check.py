@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from domain import spelling
+from domain.events import EventPublisher, SpellingUsed
 from domain.ports import AgentRepository
 
 MAX_WORD = 100
@@ -33,6 +34,12 @@ class SpellCheckService:
         self._agents = agents
         self._personal: dict[int, set[str]] = {}  # loaded once per agent, kept in step
         self._lock = threading.Lock()
+        self.bus: EventPublisher | None = None  # set by main: SpellingUsed for lessons
+
+    def used(self, agent_id: int, interaction_id: str, action: str, word: str) -> None:
+        """Record that the Spelling Check menu was used (lessons follow it)."""
+        if self.bus is not None:
+            self.bus.publish(SpellingUsed(agent_id, interaction_id, action, word))
 
     @staticmethod
     def languages() -> list[tuple[str, str]]:

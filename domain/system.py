@@ -15,6 +15,7 @@ from domain.flags import FlagService
 from domain.gateway import Outbox, SmsGateway
 from domain.handling import HandlingService
 from domain.inbound import InboundService
+from domain.lessons import LessonEngine
 from domain.outbound import OutboundService
 from domain.ports import DirectoryRepository
 from domain.routing import RoutingService
@@ -49,6 +50,7 @@ class Services:
     callbacks: CallbackService | None = None
     contacts: ContactService = field(default=None)  # type: ignore[assignment]
     outbound: OutboundService = field(default=None)  # type: ignore[assignment]
+    lessons: LessonEngine | None = None
 
     def log_out(self, agent_id: int) -> None:
         """Leave the SMS channel and end every browser session of this agent."""

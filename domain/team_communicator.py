@@ -9,6 +9,7 @@ first. Call is a telephone hand-off only (a ``tel:`` link or the configured dial
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from statistics import mean
@@ -84,6 +85,8 @@ class TeamCommunicator:
         self._clock = clock
         self.wait_window = timedelta(minutes=wait_sample_minutes)
         self.wait_minimum = wait_sample_minimum
+        # viewer id, agent -> may the viewer see this agent (lesson bots: their trainee only)
+        self.agent_rules: list[Callable[[int, Agent], bool]] = []
 
     def targets(self, agent_id: int) -> list[Target]:
         """Every target this agent may pick, recent ones first, then Ready agents, then
@@ -96,6 +99,8 @@ class TeamCommunicator:
         found: list[Target] = []
         for agent in self._agents.list():
             if agent.id == agent_id or agent.role is Role.TRAINER:
+                continue
+            if not all(rule(agent_id, agent) for rule in self.agent_rules):
                 continue
             found.append(self._agent_target(agent, presence.get(agent.id), loads, phones))
         waits = self._queue_waits()

@@ -88,7 +88,7 @@ def interaction_from_row(row: InteractionRow, contact_name: str | None) -> Inter
         owner_id=row.owner_id, accepted_at=row.accepted_at, ended_at=row.ended_at,
         case_data=dict(row.case_data or {}), disposition=row.disposition,
         last_activity_at=row.last_activity_at, target_agent_id=row.target_agent_id,
-        previous_owner_id=row.previous_owner_id,
+        previous_owner_id=row.previous_owner_id, training=bool(row.training),
     )
 
 
@@ -220,7 +220,7 @@ class InteractionRepo:
 
     def _add_inbound(self, conn: Connection, new: NewInbound) -> StoredInbound:
         found = None
-        if new.mode is Mode.SESSION and new.channel is Channel.SMS:
+        if new.mode is Mode.SESSION and new.channel is Channel.SMS and not new.training:
             found = conn.execute(_OPEN_SESSION, {
                 "sender": new.sender, "centre": new.centre_number}).first()
         if found is None:
@@ -232,7 +232,8 @@ class InteractionRepo:
                 "queue_id": new.queue_id, "contact_id": new.contact_id,
                 "created_at": new.received_at, "queued_at": new.received_at,
                 "last_activity_at": new.received_at, "case_data": dict(new.case_data),
-                "training": False, "owner_id": None, "current_offer_id": None,
+                "training": new.training, "target_agent_id": new.target_agent_id,
+                "owner_id": None, "current_offer_id": None,
                 "accepted_at": None, "ended_at": None, "disposition": None,
             })
         else:

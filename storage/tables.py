@@ -64,6 +64,7 @@ class AgentRow(SQLModel, table=True):
     spell_check: bool = True
     time_zone: str = Field(default="UTC", max_length=64)
     phone: str | None = Field(default=None, max_length=32)  # for the telephone hand-off
+    bot: bool = False  # a lesson's simulated colleague (never logs in, hidden from others)
 
 
 class LoginAttemptRow(SQLModel, table=True):
@@ -350,3 +351,32 @@ class ContactTermRow(SQLModel, table=True):
     )
     contact_id: int = Field(foreign_key="contact.id", primary_key=True)
     term: str = Field(primary_key=True, max_length=254)
+
+
+class LessonRunRow(SQLModel, table=True):
+    """One trainee playing one lesson: progress and the completion record."""
+
+    __tablename__ = "lesson_run"
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    lesson_id: str = Field(max_length=64)
+    status: str = Field(default="running", max_length=16, index=True)
+    step: int = 0
+    started_at: datetime = _ts(nullable=False)
+    finished_at: datetime | None = _ts(nullable=True)
+    retries: int = 0
+    bot_agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    contact_number: str = Field(default="", max_length=16)
+    interactions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    answers_given: int = 0
+    last_hint: str = Field(default="", max_length=500)
+
+
+class LessonAssignmentRow(SQLModel, table=True):
+    """A trainer asked an agent to take a lesson."""
+
+    __tablename__ = "lesson_assignment"
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    lesson_id: str = Field(primary_key=True, max_length=64)
+    assigned_by: int = Field(foreign_key="agent.id")
+    assigned_at: datetime = _ts(nullable=False)

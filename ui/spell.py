@@ -882,6 +882,7 @@ class SpellLayer:
             return
         self.target = None
         self.compose.replace(t.start, t.end, suggestion)
+        self._used("suggestion", t.word)
 
     def ignore(self) -> None:
         """This occurrence only."""
@@ -891,6 +892,7 @@ class SpellLayer:
             return
         self.ignored_spans.add((t.start, t.end, t.word))
         self._republish()
+        self._used("ignore", t.word)
 
     def ignore_all(self) -> None:
         """This word, everywhere in this interaction's message area."""
@@ -900,6 +902,7 @@ class SpellLayer:
             return
         self.ignored.add(t.word.lower())
         self._republish()
+        self._used("ignore_all", t.word)
 
     async def add_to_dictionary(self) -> None:
         """Into the agent's own dictionary (stored: known in every interaction, later too)."""
@@ -918,6 +921,14 @@ class SpellLayer:
             return
         for layer in self._same_agent():
             layer._republish()
+        self._used("add", t.word)
+
+    def _used(self, action: str, word: str) -> None:
+        """Tell the domain (lessons follow it); never disturbs the menu."""
+        try:
+            self.service.used(self.agent_id, str(self.compose.interaction.id), action, word)
+        except Exception:
+            log.exception("recording a Spelling Check action failed")
 
     async def toggle(self) -> None:
         """Spell Checking on or off (remembered for the agent)."""
