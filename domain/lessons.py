@@ -435,13 +435,15 @@ class LessonEngine:
     def lesson(self, lesson_id: str) -> Lesson | None:
         return self.catalog.get(lesson_id)
 
+    # Reads take no lock: routing and the Team Communicator call them while holding their
+    # own locks, and the engine calls into them while holding its own (no lock-order
+    # inversion). A copy of the dict's values is an atomic snapshot.
+
     def current(self, agent_id: int) -> Run | None:
-        with self._lock:
-            return next((r for r in self._runs.values() if r.agent_id == agent_id), None)
+        return next((r for r in list(self._runs.values()) if r.agent_id == agent_id), None)
 
     def running(self) -> list[Run]:
-        with self._lock:
-            return sorted(self._runs.values(), key=lambda r: r.started_at)
+        return sorted(list(self._runs.values()), key=lambda r: r.started_at)
 
     def is_bot(self, agent_id: int) -> bool:
         return agent_id in self._bots
@@ -478,7 +480,7 @@ class LessonEngine:
             self.quit(agent_id)
         now = self._clock.now()
         run = self._repo.create_run(Run(0, agent_id, lesson.id, now))
-        run = replace(run, contact_number=f"+1555{run.id % 10**7:07d}")
+        run = replace(run, contact_number=f"+1628555{run.id % 10**4:04d}")  # fictional, valid
         if lesson.colleague is not None:
             bot = self._repo.create_bot(lesson.colleague.name,
                                         self._ports.hash_password(uuid.uuid4().hex))
@@ -696,8 +698,8 @@ class LessonEngine:
     # -- the colleague answering -----------------------------------------------------------
 
     def _bot_run(self, agent_id: int) -> Run | None:
-        with self._lock:
-            return next((r for r in self._runs.values() if r.bot_agent_id == agent_id), None)
+        return next((r for r in list(self._runs.values()) if r.bot_agent_id == agent_id),
+                    None)
 
     def _bot_offer(self, run: Run, event: OfferMade) -> None:
         preview = self._ports.routing.preview(event.offer_id)

@@ -18,6 +18,7 @@ from ui.contacts import ContactDirectory
 from ui.flags import FlagsPage
 from ui.frame import DesktopState, Shell, desktop_frame, load_state
 from ui.interaction_window import InteractionWindow
+from ui.lessons import LessonsPage
 from ui.live import follow
 from ui.session import current_agent
 from ui.testids import tid
@@ -135,5 +136,5 @@ def register(services: Services) -> None:
     agent_page(services, "/", "nav-desktop", Workspace)
     agent_page(services, "/contacts", "nav-contacts", ContactDirectory)
     agent_page(services, "/callbacks", "nav-callbacks", CallbacksView)
-    agent_page(services, "/lessons", "nav-lessons", coming_soon("Lessons"))
+    agent_page(services, "/lessons", "nav-lessons", LessonsPage)
     agent_page(services, "/flags", "nav-flags", FlagsPage, supervisors_only=True)

@@ -15,6 +15,7 @@ from domain.presence import Presence
 from domain.system import Services
 from ui.channel_status import channel_status
 from ui.interaction_bar import InteractionBar
+from ui.lesson_panel import lesson_panel
 from ui.my_messages import MyMessages
 from ui.preferences import PreferencesMenu
 from ui.preview import PreviewStack
@@ -111,6 +112,7 @@ def desktop_frame(
                 tid(link, item.testid)
     shell.bar = InteractionBar(services, agent, lambda i: shell.open_interaction(i))
     shell.previews = PreviewStack(services, agent)
+    lesson_panel(services, agent)  # the running lesson's steps (ui/lesson_panel.py)
     with ui.column().classes("w-full q-pa-md"):
         yield shell
 
