@@ -50,7 +50,8 @@ SCRIPT = """
     });
   }
   function later() { if (!pending) { pending = true; requestAnimationFrame(apply); } }
-  new MutationObserver(later).observe(document.body, {childList: true, subtree: true});
+  new MutationObserver(later).observe(document.body,
+    {childList: true, subtree: true, attributes: true, attributeFilter: ['class']});
   window.parleyLesson = { highlight: function (ids) { wanted = ids || []; apply(); } };
 })();
 </script>
