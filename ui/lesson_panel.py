@@ -50,9 +50,14 @@ SCRIPT = """
     });
   }
   function later() { if (!pending) { pending = true; requestAnimationFrame(apply); } }
-  new MutationObserver(later).observe(document.body,
-    {childList: true, subtree: true, attributes: true, attributeFilter: ['class']});
-  window.parleyLesson = { highlight: function (ids) { wanted = ids || []; apply(); } };
+  function watch() {
+    new MutationObserver(later).observe(document.body,
+      {childList: true, subtree: true, attributes: true, attributeFilter: ['class']});
+    apply();
+  }
+  // in <head>: the body does not exist yet
+  if (document.body) watch(); else document.addEventListener('DOMContentLoaded', watch);
+  window.parleyLesson = { highlight: function (ids) { wanted = ids || []; later(); } };
 })();
 </script>
 """.replace("CLASS", HIGHLIGHT)
@@ -122,7 +127,7 @@ class LessonPanel:
                             hint = (run_.last_hint if run_ else "") or step.hint
                             if hint:
                                 tid(ui.label(f"Hint: {hint}"), "lesson-hint").classes(
-                                    "text-caption text-amber-10").props('role="status"')
+                                    "text-caption").style("color: #6b3500").props('role="status"')
             if self.completed:
                 with tid(ui.column(), "lesson-complete").classes("w-full gap-1").props(
                         'role="status"'):
