@@ -120,17 +120,14 @@ def play_inbound_mms(t: Trainee) -> None:
 
 
 def play_outbound(t: Trainee) -> None:
-    t.step(0)
-    t.press(t.tid("nav-contacts"))
-    t.type_into(t.tid("contact-search"), "Jordan")
-    row = t.tid("contact-row").filter(has_text="Jordan Lee")
-    expect(row).to_have_count(1)
-    t.page.wait_for_timeout(800)  # search as you type: let the list settle
-    t.press(row.get_by_test_id("contact-actions"))
+    t.go_ready()
+    window = t.accept()
+    t.step(2)
+    t.press(window.get_by_test_id("contact-actions"))
     t.press(t.page.locator('[data-testid="new-sms"]:visible'))
-    view = t.tid("new-sms-view")
+    view = window.get_by_test_id("new-sms-view")  # below the active interaction
     expect(view).to_be_visible()
-    t.reply(view, "Your parcel is on its way.")
+    t.reply(view, "Your tracking number is 1Z999AA10123456784.")
     expect(view).to_have_count(0)
 
 
