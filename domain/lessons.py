@@ -448,6 +448,18 @@ class LessonEngine:
     def is_bot(self, agent_id: int) -> bool:
         return agent_id in self._bots
 
+    def transfer_target(self, interaction: Interaction, target_id: int) -> str | None:
+        """Transfer rule: lesson traffic stays between the trainee and the lesson's
+        simulated colleague; real traffic never goes to a simulated colleague."""
+        if interaction.training:
+            allowed = {who for r in list(self._runs.values()) if interaction.id in r.interactions
+                       for who in (r.agent_id, r.bot_agent_id) if who is not None}
+            if target_id not in allowed:
+                return "This is lesson traffic: it can only go to the lesson's colleague."
+        elif target_id in self._bots:
+            return "This colleague exists only inside a lesson."
+        return None
+
     # -- hooks into routing and the Team Communicator --------------------------------------
 
     def allows_offer(self, interaction: Interaction, agent: Agent) -> bool:

@@ -224,6 +224,9 @@ class TransferService:
         # Capacity is read, then used: one decision at a time in this process.
         self._lock = threading.RLock()
         self._accept_listeners: list[Callable[[str, int], None]] = []
+        # Extra checks on a target: (interaction, target agent id) -> refusal text or None
+        # (lessons keep training traffic between the trainee and the lesson's colleague).
+        self.target_rules: list[Callable[[Interaction, int], str | None]] = []
         scheduler.on(INVITATION_DEADLINE, self._on_deadline)
 
     def on_transferred(self, listener: Callable[[str, int], None]) -> None:
@@ -253,6 +256,12 @@ class TransferService:
     def _timeout(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.policy.invitation_timeout_seconds)
 
+    def _check_target(self, interaction: Interaction, target_id: int) -> None:
+        for rule in self.target_rules:
+            refusal = rule(interaction, target_id)
+            if refusal:
+                raise TransferError(refusal)
+
     def has_room(self, agent: Agent) -> bool:
         return self._repo.load(agent.id) < agent.options.sms_capacity
 
@@ -267,6 +276,7 @@ class TransferService:
         if to_id == from_id:
             raise TransferError("You cannot transfer an interaction to yourself.")
         target = self._agent(to_id)
+        self._check_target(interaction, to_id)
         presence = self._presence.get(to_id)
         if presence.status is Status.LOGGED_OUT:
             raise TransferError(f"{target.display_name} is logged out.")
@@ -406,10 +416,11 @@ class TransferService:
     # -- consultation ---------------------------------------------------------------------
 
     def consult(self, interaction_id: str, owner_id: int, consultant_id: int) -> Consultation:
-        self._owned_open(interaction_id, owner_id)
+        interaction = self._owned_open(interaction_id, owner_id)
         if consultant_id == owner_id:
             raise TransferError("You cannot consult yourself.")
         consultant = self._agent(consultant_id)
+        self._check_target(interaction, consultant_id)
         if self._presence.get(consultant_id).status is Status.LOGGED_OUT:
             raise TransferError(f"{consultant.display_name} is logged out.")
         now = self._clock.now()

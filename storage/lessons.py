@@ -180,5 +180,6 @@ def build_lessons(services: Services, db: Database, folder: Path,
                           services.scheduler, ports, submit)
     services.routing.add_offer_rule(engine.allows_offer)
     services.team.agent_rules.append(engine.visible_to)
+    services.transfers.target_rules.append(engine.transfer_target)
     services.spell_check.bus = services.bus
     return engine

@@ -14,6 +14,7 @@ from domain.events import PresenceChanged
 from domain.interactions import State
 from domain.lessons import RunStatus
 from domain.settings import load_settings
+from domain.transfers import TransferError
 
 LESSONS = Path(__file__).resolve().parents[2] / "assets" / "lessons"
 
@@ -115,6 +116,13 @@ def test_instant_transfer_with_a_colleague_who_first_declines(env):
     assert not any(t.id == bot for t in services.team.targets(bob.id))
     accept_offer(services, alice.id)
     iid = engine.current(alice.id).interactions[0]
+    # lesson traffic never reaches a real colleague (nor real traffic the lesson's bot)
+    services.presence.log_in(bob.id)
+    services.presence.set_ready(bob.id)
+    with pytest.raises(TransferError, match="lesson traffic"):
+        services.transfers.transfer_to_agent(iid, alice.id, bob.id)
+    with pytest.raises(TransferError, match="lesson traffic"):
+        services.transfers.consult(iid, alice.id, bob.id)
     services.transfers.transfer_to_agent(iid, alice.id, bot)
     assert engine.current(alice.id).step == 3
     clock.advance(3)
