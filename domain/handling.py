@@ -285,15 +285,7 @@ class HandlingService:
             raise HandlingError("This session has expired: click Done to close it.")
         if interaction.state not in (State.ACTIVE,):
             raise HandlingError("This interaction no longer takes replies.")
-        text = text.rstrip()  # trailing blanks would only cost another SMS
-        if not text.strip():
-            raise HandlingError("Type a message before sending.")
-        split = split_sms(text)
-        if split.count > self.max_parts:
-            raise HandlingError(
-                f"This message needs {split.count} SMS; at most {self.max_parts} may be sent "
-                "at once. Shorten it or send it in pieces."
-            )
+        text, split = sendable(text, self.max_parts)
         if self._gateway is None:
             raise HandlingError("No SMS gateway is configured.")
         page = interaction.mode is Mode.PAGE
@@ -452,6 +444,21 @@ class HandlingService:
         with self._locks_guard:
             self._send_locks.pop(interaction.id, None)
         return finished
+
+
+def sendable(text: str, max_parts: int) -> tuple[str, SmsSplit]:
+    """The text an agent sends (replies and new SMS alike) and its SMS parts; a clear
+    HandlingError when it is empty or needs more than ``max_parts`` SMS."""
+    text = (text or "").rstrip()  # trailing blanks would only cost another SMS
+    if not text.strip():
+        raise HandlingError("Type a message before sending.")
+    split = split_sms(text)
+    if split.count > max_parts:
+        raise HandlingError(
+            f"This message needs {split.count} SMS; at most {max_parts} may be sent "
+            "at once. Shorten it or send it in pieces."
+        )
+    return text, split
 
 
 _WEB = re.compile(r"https?://", re.IGNORECASE)

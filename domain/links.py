@@ -399,14 +399,16 @@ def _phones(
     found: list[tuple[int, int, Token]] = []
     for match in phonenumbers.PhoneNumberMatcher(gap, region):
         e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-        href = _dial_href(e164, dialer_template)
+        href = dial_href(e164, dialer_template)
         found.append((start + match.start, start + match.end,
                       Token("phone", match.raw_string, visible_text(match.raw_string), href,
                             e164)))
     return found
 
 
-def _dial_href(e164: str, dialer_template: str | None) -> str:
+def dial_href(e164: str, dialer_template: str | None) -> str:
+    """The telephone hand-off for a number: the configured dialer (``{number}`` replaced),
+    or a plain ``tel:`` link. Parley has no voice channel of its own."""
     if dialer_template:
         return _href(dialer_template.replace("{number}", _quote(e164, "+")))
     return f"tel:{e164}"

@@ -21,10 +21,9 @@ from domain.contact_directory import ContactChanged, ContactError, normalise_pho
 from domain.contacts import Contact
 from domain.events import EventPublisher, InteractionDone, MessageSent, SmsDelivered
 from domain.gateway import SmsGateway
-from domain.handling import HandlingError, SendResult
+from domain.handling import HandlingError, SendResult, sendable
 from domain.interactions import Interaction, Message
 from domain.queues import CentreNumber
-from domain.sms import split_sms
 
 MAX_REMEMBERED = 2_000  # request ids kept to refuse a second delivery of the same view
 
@@ -100,14 +99,7 @@ class OutboundService:
                        if c.number == centre_number), None)
         if centre is None:
             raise HandlingError("Choose the centre number to send from.")
-        text = (text or "").rstrip()
-        if not text.strip():
-            raise HandlingError("Type a message before sending.")
-        split = split_sms(text)
-        if split.count > self.max_parts:
-            raise HandlingError(
-                f"This message needs {split.count} SMS; at most {self.max_parts} may be sent "
-                "at once. Shorten it or send it in pieces.")
+        text, split = sendable(text, self.max_parts)
         if request_id is not None:
             with self._lock:  # a double click or a second tab: delivered once
                 if request_id in self._used:

@@ -17,22 +17,12 @@ from nicegui import ui
 
 from domain.callbacks import describe
 from domain.interactions import Channel
-from domain.links import tokenize
 from ui.callbacks import open_callback_dialog
+from ui.hand_off import call_href
 from ui.testids import tid
 
 if TYPE_CHECKING:
     from ui.interaction_window import InteractionWindow
-
-
-def dial_href(number: str, region: str, dialer: str | None) -> str:
-    """The call hand-off for a number: the configured dialer, else ``tel:``."""
-    phones = [t for t in tokenize(number, region, dialer or None) if t.kind == "phone"]
-    if phones and phones[0].href:
-        return phones[0].href
-    if dialer:
-        return dialer.replace("{number}", number)
-    return f"tel:{number}"
 
 
 def attach_callback(window: InteractionWindow) -> None:
@@ -55,9 +45,7 @@ def _work_item(window: InteractionWindow) -> None:
     interaction = window.interaction
     data = interaction.case_data
     tz = window.agent.options.time_zone
-    phone = window.services.settings.section("phone")
-    href = dial_href(interaction.contact_number, phone.get("default_region", "US"),
-                     phone.get("dialer_url_template") or None)
+    href = call_href(window.services, interaction.contact_number)
     window.compose_area.set_visibility(False)  # until New SMS
     with window.panels:
         with tid(ui.card(), "callback-context", callback_id=interaction.id).classes(

@@ -42,6 +42,7 @@ from domain.queues import Mode
 from domain.system import Services
 from ui.compose import Compose
 from ui.frame import Shell
+from ui.hand_off import call_href
 from ui.live import follow
 from ui.testids import tid
 from ui.transcript import Transcript
@@ -53,14 +54,6 @@ STATUS_LABELS = {HistoryStatus.ALL: "All", HistoryStatus.IN_PROGRESS: "In progre
 
 
 # -- party actions ------------------------------------------------------------------------
-
-
-def call_href(services: Services, number: str) -> str:
-    """The telephone hand-off: the configured dialer, or a plain tel: link."""
-    template = services.settings.section("phone").get("dialer_url_template") or ""
-    if template and "{number}" in template:
-        return template.replace("{number}", quote(number, safe="+"))
-    return f"tel:{number}"
 
 
 def party_actions(

@@ -11,7 +11,6 @@ where a number is known (a telephone hand-off: Parley has no voice channel).
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import quote
 
 from nicegui import background_tasks, run, ui
 
@@ -20,19 +19,12 @@ from domain.interactions import Interaction
 from domain.routing import RoutingError
 from domain.system import Services
 from domain.team_communicator import Target
+from ui.hand_off import call_href
 from ui.testids import tid
 
 ICONS = {"agent": "person", "queue": "groups", "routing_point": "alt_route", "flow": "account_tree"}
 KIND_TEXT = {"agent": "Agent", "queue": "Queue", "routing_point": "Routing point",
              "flow": "Flow"}
-
-
-def call_href(services: Services, number: str) -> str:
-    """A telephone hand-off: the configured dialer, or a plain ``tel:`` link."""
-    template = services.settings.section("phone").get("dialer_url_template") or ""
-    if template:
-        return template.replace("{number}", quote(number, safe="+"))
-    return f"tel:{number}"
 
 
 class TeamCommunicator:
