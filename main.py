@@ -79,7 +79,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         policy=LockoutPolicy(**settings.section("login")),
         on_login=lambda agent: on_login(agent.id),
     )
-    if settings.demo and seed_demo(db, ASSETS / "demo" / "demo.toml", auth.hash_password):
+    if settings.demo and seed_demo(
+        db, ASSETS / "demo" / "demo.toml", auth.hash_password, clock.now()
+    ):
         log.info("demo data created")
     scheduler = Scheduler(DeadlineRepo(db), clock)
     directory = DirectoryRepo(db)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +39,13 @@ def load_demo(path: Path) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-def seed_demo(db: Database, path: Path, hash_password: Callable[[str], str]) -> bool:
+def seed_demo(
+    db: Database, path: Path, hash_password: Callable[[str], str], now: datetime
+) -> bool:
     """Create the demo data if the database has no agents yet. Returns True if it did.
+
+    ``now`` comes from the application clock: the demo history is dated relative to it,
+    so a test that fixes the clock sees the same history on any calendar day.
 
     Runs in one transaction, so a crash halfway leaves nothing to duplicate.
     """
@@ -97,15 +102,14 @@ def seed_demo(db: Database, path: Path, hash_password: Callable[[str], str]) -> 
             s.add(CaseDataFieldRow(position=position, **spec))
         s.flush()
         index_all_contacts(s)  # contact search terms
-        _seed_history(s, data.get("history", []))
+        _seed_history(s, data.get("history", []), now)
         s.add(MetaRow(key=DEMO_MARKER, value="1"))
         s.commit()
     return True
 
 
-def _seed_history(s: Session, history: list[dict[str, Any]]) -> None:
-    """Done interactions with their transcripts and notes, dated in the past."""
-    now = datetime.now(UTC)
+def _seed_history(s: Session, history: list[dict[str, Any]], now: datetime) -> None:
+    """Done interactions with their transcripts and notes, dated before ``now``."""
     for spec in history:
         agent = s.exec(select(AgentRow).where(AgentRow.username == spec["agent"])).one()
         centre = s.get(CentreNumberRow, spec["centre"])

@@ -28,7 +28,7 @@ JORDAN = "+14155550123"
 
 @pytest.fixture
 def seeded(db: Database, demo_toml: Path, cheap_hash: Callable[[str], str]) -> Database:
-    seed_demo(db, demo_toml, cheap_hash)
+    seed_demo(db, demo_toml, cheap_hash, T0)
     return db
 
 

@@ -25,7 +25,7 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def service(db: Database, demo_toml: Path, cheap_hash: Callable[[str], str]) -> ContactService:
-    seed_demo(db, demo_toml, cheap_hash)
+    seed_demo(db, demo_toml, cheap_hash, NOW)
     return ContactService(ContactRepo(db), EventBus(), FakeClock(NOW), AgentRepo(db), "US")
 
 

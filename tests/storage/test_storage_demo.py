@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func
@@ -23,6 +24,8 @@ from storage.repositories import (
     SessionRepo,
 )
 
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the demo history is dated from it
+
 
 def _row_counts(db: Database) -> dict[str, int]:
     with db.session() as s:
@@ -35,7 +38,7 @@ def _row_counts(db: Database) -> dict[str, int]:
 def test_seed_creates_the_demo_agents(
     db: Database, demo_toml: Path, cheap_hash: Callable[[str], str]
 ) -> None:
-    assert seed_demo(db, demo_toml, cheap_hash) is True
+    assert seed_demo(db, demo_toml, cheap_hash, NOW) is True
     agents = AgentRepo(db)
     assert [a.username for a in agents.list()] == ["alice", "bob", "carol", "sam", "tina"]
 
@@ -76,7 +79,7 @@ def test_seed_creates_the_demo_agents(
 def test_seed_creates_numbers_queues_and_contacts(
     db: Database, demo_toml: Path, cheap_hash: Callable[[str], str]
 ) -> None:
-    seed_demo(db, demo_toml, cheap_hash)
+    seed_demo(db, demo_toml, cheap_hash, NOW)
     directory = DirectoryRepo(db)
 
     queues = {q.name: q for q in directory.queues()}
@@ -101,7 +104,7 @@ def test_seed_matches_the_file(
     db: Database, demo_toml: Path, cheap_hash: Callable[[str], str]
 ) -> None:
     data = tomllib.loads(demo_toml.read_text(encoding="utf-8"))
-    seed_demo(db, demo_toml, cheap_hash)
+    seed_demo(db, demo_toml, cheap_hash, NOW)
     directory = DirectoryRepo(db)
 
     assert sorted(a.username for a in AgentRepo(db).list()) == sorted(
@@ -136,11 +139,11 @@ def test_seed_matches_the_file(
 def test_seeding_twice_duplicates_nothing(
     db: Database, demo_toml: Path, cheap_hash: Callable[[str], str]
 ) -> None:
-    assert seed_demo(db, demo_toml, cheap_hash) is True
+    assert seed_demo(db, demo_toml, cheap_hash, NOW) is True
     counts = _row_counts(db)
     assert counts["agent"] == 5 and counts["meta"] == 1
 
-    assert seed_demo(db, demo_toml, cheap_hash) is False
+    assert seed_demo(db, demo_toml, cheap_hash, NOW) is False
     assert _row_counts(db) == counts
 
 
@@ -148,7 +151,7 @@ def test_no_demo_data_mixed_into_a_real_installation(
     db: Database, demo_toml: Path, cheap_hash: Callable[[str], str]
 ) -> None:
     AgentRepo(db).add("ops", "Operations", Role.ADMIN, "hash")
-    assert seed_demo(db, demo_toml, cheap_hash) is False
+    assert seed_demo(db, demo_toml, cheap_hash, NOW) is False
     counts = _row_counts(db)
     assert counts["agent"] == 1
     assert counts["queue"] == counts["contact"] == counts["centre_number"] == 0
@@ -156,7 +159,7 @@ def test_no_demo_data_mixed_into_a_real_installation(
 
 def test_demo_password_with_the_real_hasher(db: Database, demo_toml: Path) -> None:
     hasher = default_hasher()
-    seed_demo(db, demo_toml, hasher.hash)
+    seed_demo(db, demo_toml, hasher.hash, NOW)
     found = AgentRepo(db).password_hash("alice")
     assert found is not None
     stored = found[1]
@@ -170,13 +173,11 @@ def test_demo_password_with_the_real_hasher(db: Database, demo_toml: Path) -> No
 
 
 def test_jordan_lee_has_some_history(db, demo_toml, cheap_hash) -> None:  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime, timedelta
-
     from storage.interactions import InteractionRepo
 
-    seed_demo(db, demo_toml, cheap_hash)
+    seed_demo(db, demo_toml, cheap_hash, NOW)
     repo = InteractionRepo(db)
-    past = repo.contact_interactions("+14155550123", None, datetime.now(UTC) - timedelta(days=60))
+    past = repo.contact_interactions("+14155550123", None, NOW - timedelta(days=60))
     assert len(past) == 2
     assert all(i.state.value == "done" and i.contact_name == "Jordan Lee" for i in past)
     assert {i.disposition for i in past} == {"resolved", "follow_up"}

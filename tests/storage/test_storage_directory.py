@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,10 +25,12 @@ from storage.tables import (
     StandardResponseRow,
 )
 
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the demo history is dated from it
+
 
 @pytest.fixture
 def directory(db: Database, demo_toml: Path, cheap_hash: Callable[[str], str]) -> DirectoryRepo:
-    seed_demo(db, demo_toml, cheap_hash)
+    seed_demo(db, demo_toml, cheap_hash, NOW)
     return DirectoryRepo(db)
 
 

@@ -23,7 +23,7 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def seeded(db: Database, demo_toml: Path, cheap_hash: Callable[[str], str]) -> Database:
-    seed_demo(db, demo_toml, cheap_hash)
+    seed_demo(db, demo_toml, cheap_hash, T0)
     return db
 
 

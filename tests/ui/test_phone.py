@@ -254,7 +254,8 @@ def closed(parley_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     parley_env.mkdir(parents=True, exist_ok=True)
     engine = make_engine(f"sqlite:///{parley_env / 'parley.db'}")
     migrate(engine)
-    seed_demo(Database(engine), ROOT / "assets" / "demo" / "demo.toml", default_hasher().hash)
+    seed_demo(Database(engine), ROOT / "assets" / "demo" / "demo.toml", default_hasher().hash,
+              datetime.now(UTC))  # the server here runs on the wall clock
     engine.dispose()
     monkeypatch.setenv("PARLEY_DEMO", "0")
     monkeypatch.setenv("PARLEY_TEST_MODE", "0")
