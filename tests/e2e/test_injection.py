@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -178,7 +178,8 @@ def expect_texts(scope: Locator, *texts: str) -> None:
         expect(scope).to_contain_text(text)
 
 
-def check_new_sms(person: Watched, where: str, scope: Locator | None = None) -> None:
+def check_new_sms(person: Watched, where: str, scope: Locator | None = None,
+                  shot: Callable[[str], object] | None = None) -> None:
     """Contact Actions -> New SMS (the reported path) shows Eve's name as plain text."""
     page = person.page
     (scope or page).get_by_test_id("contact-actions").first.click()
@@ -188,11 +189,16 @@ def check_new_sms(person: Watched, where: str, scope: Locator | None = None) -> 
     expect(view.get_by_test_id("new-sms-title")).to_have_text(f"New SMS to {EVE}")
     person.assert_clean(f"{where}, New SMS")
     expect(view).to_have_attribute("aria-label", f"New SMS to {EVE}")
+    if shot:  # once the view has faded in (finite animations done)
+        page.wait_for_function("""() => document.getAnimations().every((a) =>
+            a.playState !== 'running' || a.effect.getTiming().iterations === Infinity)""")
+        shot("new-sms")
     view.get_by_test_id("new-sms-cancel").click()
     expect(view).to_have_count(0)
 
 
-def check_contact_screens(person: Watched, interaction_id: str, shot, name: str) -> None:  # type: ignore[no-untyped-def]
+def check_contact_screens(person: Watched, interaction_id: str,
+                          shot: Callable[[str], object], name: str) -> None:
     """Directory, Eve's view, her history and a transcript, New SMS, and the Callbacks view."""
     page = person.page
     contacts = ContactsPage(page).open_from_nav()
@@ -204,9 +210,7 @@ def check_contact_screens(person: Watched, interaction_id: str, shot, name: str)
     view = contacts.open(EVE)
     expect(view.get_by_test_id("contact-info-email")).to_have_text(EVE_EMAIL)
     person.assert_clean(f"{name}, contact view")
-    check_new_sms(person, f"{name}, contacts", view)
-    if name == "bob":
-        shot("bob-contact-view")
+    check_new_sms(person, f"{name}, contacts", view, shot)
 
     history = contacts.history()
     row = history.locator(f'[data-testid="history-row"][data-interaction-id="{interaction_id}"]')
@@ -339,8 +343,8 @@ def test_stored_payloads_are_shown_as_text_and_never_run(
     expect(full).to_be_hidden()
 
     # Every other screen that shows Eve, as bob and as sam.
-    check_contact_screens(bob, interaction_id, lambda n: shot(n, bob.page), "bob")
-    check_contact_screens(sam, interaction_id, lambda n: shot(n, sam.page), "sam")
+    check_contact_screens(bob, interaction_id, lambda n: shot(f"bob-{n}", bob.page), "bob")
+    check_contact_screens(sam, interaction_id, lambda n: shot(f"sam-{n}", sam.page), "sam")
     for person, name in ((alice, "alice"), (bob, "bob"), (sam, "sam")):
         person.assert_clean(f"{name}, at the end")
 
