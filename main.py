@@ -187,6 +187,7 @@ def main() -> None:
     run.process_pool_start_method = "spawn"
 
     from api import routes
+    from api.security import SecurityHeaders
     from ui import desktop, login, mms, phone
 
     services = build_services(settings)
@@ -219,6 +220,7 @@ def main() -> None:
     app.on_startup(start)
     app.on_shutdown(stop)
     routes.register(app, services)
+    app.add_middleware(SecurityHeaders)  # CSP and friends on every page and file
     login.register(services)
     desktop.register(services)
     phone.register(services)

@@ -33,6 +33,7 @@ from domain.interactions import Interaction
 from domain.system import Services
 from ui.frame import Shell
 from ui.live import follow
+from ui.safe_props import set_props
 from ui.testids import tid
 
 STATE_TEXT = {
@@ -72,9 +73,8 @@ class AssignChoice:
         self.to_me = to_me
         for button, on in ((self.me, to_me), (self.queue_button, not to_me)):
             icon = "radio_button_checked" if on else "radio_button_unchecked"
-            button.props(f'flat no-caps dense icon={icon} role="radio" '
-                         f'aria-checked="{str(on).lower()}"')
-            button.props["data-checked"] = str(on).lower()
+            button.props('flat no-caps dense role="radio"')
+            set_props(button, icon=icon, aria_checked=on, data_checked=on)
         self.queue.set_enabled(not to_me)
 
     @property
@@ -110,8 +110,8 @@ async def open_callback_dialog(
     with ui.dialog() as dialog, tid(ui.card(), "callback-dialog",
                                     callback_id=callback.id if callback else "").classes(
             "q-pa-md gap-2").style("min-width: 26rem; max-width: 32rem") as card:
-        card.props(f'role="dialog" aria-label="{title}"')
-        dialog.props(f'aria-label="{title}"')
+        set_props(card, role="dialog", aria_label=title)
+        set_props(dialog, aria_label=title)
         with ui.row().classes("items-center gap-2"):
             ui.icon("event", size="1.5rem").classes("text-primary")
             ui.label(title).classes("text-h6")
@@ -122,11 +122,11 @@ async def open_callback_dialog(
         phone = tid(ui.input("Phone number", value=number), "callback-phone")
         phone.props("outlined dense autocomplete=off").classes("w-full")
         when_input = tid(ui.input("Date and time", value=when), "callback-when")
-        when_input.props(f'outlined dense stack-label type=datetime-local '
-                         f'hint="Your time zone: {zone_name} ({WHEN_FORMAT})"').classes("w-full")
+        when_input.props("outlined dense stack-label type=datetime-local").classes("w-full")
+        set_props(when_input, hint=f"Your time zone: {zone_name} ({WHEN_FORMAT})")
         notes_input = tid(ui.textarea("Notes", value=notes), "callback-notes")
-        notes_input.props(f"outlined dense autogrow counter maxlength={MAX_NOTES}").classes(
-            "w-full")
+        notes_input.props("outlined dense autogrow counter").classes("w-full")
+        set_props(notes_input, maxlength=MAX_NOTES)
         assign = AssignChoice(queues, queue_id, to_me)
         error = tid(ui.label(), "callback-error").classes("text-negative").props('role="alert"')
         error.set_visibility(False)

@@ -30,6 +30,7 @@ from domain.interactions import Interaction, State
 from domain.sms import GSM_BASIC, GSM_EXTENSION, UCS2, SmsSplit
 from domain.standard_responses import StandardResponse
 from domain.system import Services
+from ui.safe_props import set_props
 from ui.spell import MENU_KEYS, SpellLayer
 from ui.standard_responses import (
     CLIENT_EXPANDER,
@@ -126,10 +127,9 @@ class Compose:
             with ui.element("div").classes("parley-compose-field w-full") as self.field:
                 self.input = tid(ui.textarea("Message", placeholder=PLACEHOLDER),
                                  "compose-input")
-                self.input.classes("w-full").props(
-                    f'outlined autogrow maxlength={MAX_LENGTH} spellcheck="false" '
-                    f'aria-keyshortcuts="Control+Enter Meta+Enter Alt+R {MENU_KEYS}"'
-                )
+                self.input.classes("w-full").props('outlined autogrow spellcheck="false"')
+                set_props(self.input, maxlength=MAX_LENGTH,
+                          aria_keyshortcuts=f"Control+Enter Meta+Enter Alt+R {MENU_KEYS}")
             with ui.row().classes(
                 "w-full items-center gap-2 no-wrap parley-compose-bar"
             ) as self.bar:
@@ -381,7 +381,7 @@ class Compose:
             self.counter.classes(add="text-negative")
         else:
             self.counter.classes(remove="text-negative")
-        self.counter.props(f'data-parts="{split.count}" data-encoding="{split.encoding}"')
+        set_props(self.counter, data_parts=split.count, data_encoding=split.encoding)
 
     @staticmethod
     def _encoding_text(odd: str | None) -> str:

@@ -44,6 +44,7 @@ from ui.compose import Compose
 from ui.frame import Shell
 from ui.hand_off import call_href
 from ui.live import follow
+from ui.safe_props import set_props
 from ui.testids import tid
 from ui.transcript import Transcript
 
@@ -150,7 +151,8 @@ class NewSmsView:
         label = contact.name if contact else (number or "")
         self.card = tid(ui.card(), "new-sms-view", contact_id=self.contact_id or "")
         self.card.classes("w-full parley-interaction q-pa-md gap-2")
-        self.card.props(f'role="region" aria-label="New SMS to {label}"')
+        # a contact's name is data: never inside a props string (issue 20)
+        set_props(self.card, role="region", aria_label=f"New SMS to {label}")
         with self.card:
             with ui.row().classes("w-full items-center gap-3"):
                 ui.icon("sms", size="1.5rem").classes("text-primary")
@@ -299,8 +301,9 @@ class ContactEditor:
                 lines.remove(entry)
                 row.delete()
 
-            tid(ui.button(icon="delete", on_click=remove), f"{name}-remove").props(
-                f'flat round dense aria-label="Remove this {caption.lower()}"')
+            remover = tid(ui.button(icon="delete", on_click=remove), f"{name}-remove")
+            remover.props("flat round dense")
+            set_props(remover, aria_label=f"Remove this {caption.lower()}")
         lines.append(entry)
 
     async def save(self) -> None:

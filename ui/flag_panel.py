@@ -22,6 +22,7 @@ from domain.events import FlagChanged
 from domain.flags import MAX_FLAG_MESSAGE, Flag
 from domain.handling import MAX_INTERNAL, HandlingError
 from ui.live import follow
+from ui.safe_props import set_props
 from ui.testids import tid
 
 if TYPE_CHECKING:
@@ -59,8 +60,9 @@ class FlagPanel:
                 with ui.row().classes("w-full items-start gap-2 no-wrap"):
                     self.input = tid(ui.input(placeholder="Message your supervisor"),
                                      "flag-input").props(
-                        f'outlined dense maxlength={MAX_INTERNAL} '
-                        'aria-label="Internal message to your supervisor"').classes("col")
+                        'outlined dense aria-label="Internal message to your supervisor"'
+                    ).classes("col")
+                    set_props(self.input, maxlength=MAX_INTERNAL)
                     self.input.on("keydown.enter", self.send)
                     tid(ui.button("Send", icon="send", on_click=self.send),
                         "flag-send").props("unelevated dense no-caps color=warning")
@@ -90,11 +92,11 @@ class FlagPanel:
     def show(self, flag: Flag | None) -> None:
         self.flag = flag
         raised = flag is not None
-        self.button.props(f'data-raised="{str(raised).lower()}" '
-                          f'icon={"flag" if raised else "outlined_flag"} '
-                          f'color={"warning" if raised else "grey-8"}')
-        self.button.props["aria-label"] = (
-            "A supervisor flag is raised" if raised else "Flag a supervisor for help")
+        set_props(self.button, data_raised=raised,
+                  icon="flag" if raised else "outlined_flag",
+                  color="warning" if raised else "grey-8",
+                  aria_label="A supervisor flag is raised" if raised
+                  else "Flag a supervisor for help")
         self.tooltip.set_text("Flag raised: see the panel below" if raised
                               else "Get help from a supervisor")
         self.panel.set_visibility(raised)
@@ -122,8 +124,9 @@ class FlagPanel:
             ui.label("Supervisors see this interaction and can message you; the contact "
                      "does not see these messages.").classes("text-grey-8")
             message = tid(ui.textarea(label="Your message"), "flag-message").props(
-                f'outlined autogrow autofocus counter maxlength={MAX_FLAG_MESSAGE}'
+                "outlined autogrow autofocus counter"
             ).classes("w-full").style("min-width: 22rem")
+            set_props(message, maxlength=MAX_FLAG_MESSAGE)
             error = tid(ui.label(), "flag-dialog-error").classes("text-negative").props(
                 'role="alert"')
             error.set_visibility(False)

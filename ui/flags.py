@@ -22,6 +22,7 @@ from domain.system import Services
 from ui.frame import Shell
 from ui.live import follow
 from ui.observer import ObserverView
+from ui.safe_props import set_props
 from ui.testids import tid
 
 
@@ -94,9 +95,10 @@ class FlagsPage:
                       closed=str(view.closed).lower())
         row.classes("w-full q-pa-sm gap-1 cursor-pointer parley-flag-row"
                     + (" bg-amber-1" if selected else ""))
-        row.props(f'role="button" tabindex="0" aria-current="{str(selected).lower()}"')
-        row.props["aria-label"] = (f"Flag from {view.agent_name} about {i.contact_label}: "
-                                   f"{flag.message}")
+        row.props('role="button" tabindex="0"')
+        set_props(row, aria_current=selected,
+                  aria_label=f"Flag from {view.agent_name} about {i.contact_label}: "
+                             f"{flag.message}")
         row.on("click", lambda _=None, iid=i.id: self._open_from_list(iid))
         row.on("keydown.enter", lambda _=None, iid=i.id: self._open_from_list(iid))
         with row:
@@ -151,8 +153,8 @@ class FlagsPage:
                      ).classes("text-caption text-grey-8")
             with ui.row().classes("w-full items-start gap-2 no-wrap"):
                 self.input = tid(ui.input(placeholder="Message the agent"), "flag-input").props(
-                    f'outlined dense maxlength={MAX_INTERNAL} '
-                    'aria-label="Internal message to the agent"').classes("col")
+                    'outlined dense aria-label="Internal message to the agent"').classes("col")
+                set_props(self.input, maxlength=MAX_INTERNAL)
                 self.input.on("keydown.enter", self.send)
                 tid(ui.button("Send", icon="send", on_click=self.send), "flag-send").props(
                     "unelevated dense no-caps color=warning")

@@ -19,6 +19,7 @@ from ui.lesson_panel import lesson_panel
 from ui.my_messages import MyMessages
 from ui.preferences import PreferencesMenu
 from ui.preview import PreviewStack
+from ui.safe_props import set_props
 from ui.session import forget
 from ui.status_menu import StatusMenu
 from ui.testids import tid
@@ -104,8 +105,8 @@ def desktop_frame(
                 selected = item.testid == active
                 link = ui.button(item.label, icon=item.icon,
                                  on_click=lambda p=item.path: ui.navigate.to(p))
-                colour = "primary" if selected else "grey-9"
-                link.props(f"flat no-caps align=left color={colour}")
+                link.props("flat no-caps align=left")
+                set_props(link, color="primary" if selected else "grey-9")
                 link.classes("w-full")
                 if selected:
                     link.props('aria-current="page"')

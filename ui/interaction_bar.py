@@ -17,6 +17,7 @@ from domain.events import (
 from domain.interactions import Channel, Interaction
 from domain.system import Services
 from ui.live import follow
+from ui.safe_props import set_props
 from ui.testids import tid
 
 ICONS = {Channel.SMS: "sms", Channel.MMS: "image", Channel.CALLBACK: "event"}
@@ -74,7 +75,7 @@ class InteractionBar:
     def redraw(self) -> None:
         self.row.clear()
         # a tablist must hold tabs: while empty it is a plain labelled group
-        self.row.props(f'role="{"tablist" if self.items or self.consults else "group"}"')
+        set_props(self.row, role="tablist" if self.items or self.consults else "group")
         with self.row:
             if not self.items and not self.consults:
                 ui.label("No interactions").classes("text-grey-8 text-caption").mark(
@@ -86,10 +87,11 @@ class InteractionBar:
                     item.contact_label,
                     icon=ICONS.get(item.channel, "sms"),
                     on_click=lambda i=item.id: self.on_select(i),
-                ).props(f"no-caps {'unelevated color=primary' if selected else 'outline'}")
+                ).props('no-caps role="tab"')
                 tid(button, "interaction-bar-item", interaction_id=item.id,
                     state=item.state.value, unseen=str(item.id in self.unseen).lower())
-                button.props(f'role="tab" aria-selected="{str(selected).lower()}"')
+                set_props(button, unelevated=selected, outline=not selected,
+                          color="primary" if selected else None, aria_selected=selected)
                 if item.id in self.unseen:
                     button.classes("parley-bar-unseen")
                     with button:
@@ -99,7 +101,8 @@ class InteractionBar:
                 button = ui.button(
                     f"Consulting: {item.contact_label}", icon="forum",
                     on_click=lambda i=item.id: self.on_select(i),
-                ).props(f"no-caps {'unelevated color=warning' if selected else 'outline'}")
+                ).props('no-caps role="tab"')
                 tid(button, "interaction-bar-item", interaction_id=item.id, kind="consult",
                     state=item.state.value, unseen="false")
-                button.props(f'role="tab" aria-selected="{str(selected).lower()}"')
+                set_props(button, unelevated=selected, outline=not selected,
+                          color="warning" if selected else None, aria_selected=selected)

@@ -36,6 +36,7 @@ from ui.contacts import attach_contact, history_link
 from ui.flag_panel import attach_flag
 from ui.live import follow
 from ui.mms import media_strip
+from ui.safe_props import set_props
 from ui.testids import tid
 from ui.transcript import Transcript
 from ui.transfer_controls import attach_transfer
@@ -193,7 +194,7 @@ class InteractionWindow:
 
     def _show_state(self, state: State) -> None:
         self.interaction = replace(self.interaction, state=state)
-        self.card.props(f'data-state="{state.value}"')
+        set_props(self.card, data_state=state.value)
         self.status.set_text(STATUS_TEXT.get(state, state.value.title()))
         if state is State.EXPIRED:
             self.compose.set_enabled(False, "The session expired. Click Done to close it.")
@@ -281,8 +282,8 @@ class InteractionWindow:
     def _toggle(self) -> None:
         visible = not self.body.visible
         self.body.set_visibility(visible)
-        self.collapse.props(f'icon={"unfold_less" if visible else "unfold_more"} '
-                            f'aria-expanded="{str(visible).lower()}"')
+        set_props(self.collapse, icon="unfold_less" if visible else "unfold_more",
+                  aria_expanded=visible)
 
     # -- events (redraw only) -------------------------------------------------------------
 

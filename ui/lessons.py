@@ -14,6 +14,7 @@ from domain.lessons import Assignment, Lesson, LessonChanged, LessonError, Run, 
 from domain.system import Services
 from ui.frame import Shell
 from ui.live import follow
+from ui.safe_props import set_props
 from ui.testids import tid
 
 
@@ -121,10 +122,10 @@ class LessonsPage:
                                     ui.label("Before you start: " + " ".join(
                                         lesson.prerequisites)).classes(
                                         "text-caption text-grey-8")
-                            tid(ui.button("Start", icon="play_arrow",
-                                          on_click=lambda i=lesson.id: self.start(i)),
-                                "lesson-start", lesson_id=lesson.id).props(
-                                f'no-caps aria-label="Start the lesson {lesson.title}"')
+                            start = tid(ui.button("Start", icon="play_arrow",
+                                                  on_click=lambda i=lesson.id: self.start(i)),
+                                        "lesson-start", lesson_id=lesson.id).props("no-caps")
+                            set_props(start, aria_label=f"Start the lesson {lesson.title}")
 
     async def start(self, lesson_id: str) -> None:
         assert self.engine is not None
@@ -203,10 +204,11 @@ class LessonsPage:
                         with tid(ui.row(), "lesson-assignment", agent=names[a.agent_id],
                                  lesson_id=a.lesson_id).classes("items-center gap-2"):
                             ui.label(f"{names[a.agent_id]}: {titles.get(a.lesson_id, '')}")
-                            tid(ui.button(icon="close", on_click=lambda x=a: self.unassign(
+                            remove = tid(ui.button(icon="close", on_click=lambda x=a: self.unassign(
                                 x.agent_id, x.lesson_id)), "lesson-unassign").props(
-                                f'flat round dense aria-label="Remove the assignment of '
-                                f'{titles.get(a.lesson_id, "")} for {names[a.agent_id]}"')
+                                "flat round dense")
+                            set_props(remove, aria_label="Remove the assignment of "
+                                      f"{titles.get(a.lesson_id, '')} for {names[a.agent_id]}")
 
     async def assign(self, agent_id: int | None, lesson_id: str | None) -> None:
         assert self.engine is not None

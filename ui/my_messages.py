@@ -10,6 +10,7 @@ from domain.events import NotificationAdded, NotificationsRead
 from domain.notifications import Level, Notification
 from domain.system import Services
 from ui.live import follow
+from ui.safe_props import set_props
 from ui.testids import tid
 
 ICONS = {Level.INFO: "info", Level.WARNING: "warning", Level.ERROR: "error"}
@@ -42,7 +43,7 @@ class MyMessages:
     def redraw(self) -> None:
         self.badge.set_text(str(self.unread))
         self.badge.set_visibility(self.unread > 0)
-        self.button.props(f'aria-label="My Messages, {self.unread} unread"')
+        set_props(self.button, aria_label=f"My Messages, {self.unread} unread")
         self.list.clear()
         with self.list:
             if not self.notes:

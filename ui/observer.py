@@ -44,6 +44,7 @@ from domain.interactions import OWNED_STATES, Interaction, Message
 from domain.system import Services
 from ui.live import follow
 from ui.mms import media_strip
+from ui.safe_props import set_props
 from ui.testids import tid
 from ui.transcript import Transcript
 
@@ -145,7 +146,7 @@ class ObserverView:
         self.contact_name.set_text(interaction.contact_label)
         self.contact_phone.set_text(interaction.contact_number)
         self.state.set_text(STATE_TEXT.get(interaction.state.value, interaction.state.value))
-        self.card.props(f'data-state="{interaction.state.value}"')
+        set_props(self.card, data_state=interaction.state.value)
         fresh = self.transcript.fresh(messages)
         if fresh:
             lines = await run.io_bound(self.transcript.lines, fresh)

@@ -35,6 +35,7 @@ from domain.queues import CentreNumber
 from domain.system import Services
 from ui.frame import add_styles
 from ui.live import follow
+from ui.safe_props import set_props
 from ui.session import current_agent
 from ui.testids import tid
 
@@ -273,7 +274,8 @@ class PhoneSimulator:
                     on_multi_upload=self.on_upload, on_rejected=self.on_rejected,
                 ),
                 "phone-attach",
-            ).props(f'accept="{ACCEPT}" flat bordered').classes("parley-phone-upload")
+            ).props("flat bordered").classes("parley-phone-upload")
+            set_props(self.upload, accept=ACCEPT)
             ui.label("JPEG, PNG, GIF or WebP · up to 10 · 5 MB each").classes(
                 "text-caption text-grey-8"
             )

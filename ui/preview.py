@@ -21,6 +21,7 @@ from domain.interactions import Preview
 from domain.routing import RoutingError
 from domain.system import Services
 from ui.live import follow
+from ui.safe_props import set_props
 from ui.testids import tid
 
 ALERT_JS = """
@@ -116,13 +117,13 @@ class PreviewStack:
         with self.stack:
             card = tid(ui.card(), "preview", interaction_id=interaction.id, kind=kind,
                        offer_id=offer.id).classes("parley-preview q-pa-md gap-2")
-            card.props(f'role="alertdialog" aria-modal="false" aria-labelledby="{title_id}"')
+            card.props('role="alertdialog" aria-modal="false"')
+            set_props(card, aria_labelledby=title_id)
             with card:
                 with ui.row().classes("items-center no-wrap gap-2 w-full"):
                     ui.icon(ICONS.get(kind, "sms"), size="1.4rem").classes("text-primary")
-                    ui.label(title).classes(
-                        "text-subtitle1 text-weight-medium"
-                    ).props(f'id="{title_id}"')
+                    heading = ui.label(title).classes("text-subtitle1 text-weight-medium")
+                    set_props(heading, id=title_id)
                     ui.space()
                     waited = tid(ui.label(), "preview-time-in-queue").classes(
                         "text-caption text-grey-8"
@@ -176,7 +177,7 @@ class PreviewStack:
         if offer.auto_answer:
             left = max(0, int((offer.deadline - now).total_seconds() + 0.999))
             card.accept.set_text(f"Accept ({left})")
-            card.accept.props(f'aria-label="Accept, opens automatically in {left} seconds"')
+            set_props(card.accept, aria_label=f"Accept, opens automatically in {left} seconds")
 
     def _tick(self) -> None:
         now = self.services.clock.now()

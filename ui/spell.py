@@ -43,6 +43,7 @@ from nicegui.events import GenericEventArguments, ValueChangeEventArguments
 from domain import spelling
 from domain.spell_check import SpellCheckError
 from domain.spelling import Misspelling
+from ui.safe_props import set_props
 from ui.standard_responses import inserted_region
 from ui.testids import tid
 
@@ -793,7 +794,8 @@ class SpellLayer:
               autofocus: bool = False, disabled: bool = False, auto_close: bool = True,
               **data: object) -> ui.menu_item:
         item = tid(ui.menu_item(on_click=on_click, auto_close=auto_close), testid, **data)
-        item.props(f'dense role="{role}"')
+        item.props("dense")
+        set_props(item, role=role)
         if checked is not None:
             item.props["aria-checked"] = "true" if checked else "false"
         if autofocus:

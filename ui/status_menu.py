@@ -9,6 +9,7 @@ from domain.presence import Presence, PresenceError, Status
 from domain.system import Services
 from ui.live import follow
 from ui.preferences import ASK_NOTIFICATIONS
+from ui.safe_props import set_props
 from ui.testids import tid
 
 
@@ -43,7 +44,7 @@ class StatusMenu:
 
     def show(self, presence: Presence) -> None:
         self.label.set_text(presence.label)
-        self.label.props(f'data-status="{presence.status.value}"')
+        set_props(self.label, data_status=presence.status.value)
         self.dot.classes(
             replace=f"parley-status-dot q-mr-sm {presence.status.value}"
         )

@@ -20,6 +20,7 @@ from domain.routing import RoutingError
 from domain.system import Services
 from domain.team_communicator import Target
 from ui.hand_off import call_href
+from ui.safe_props import set_props
 from ui.testids import tid
 
 ICONS = {"agent": "person", "queue": "groups", "routing_point": "alt_route", "flow": "account_tree"}
@@ -115,14 +116,14 @@ class TeamCommunicator:
                 menu = tid(ui.button("Actions", icon="arrow_drop_down",
                                      on_click=lambda t=target: self._toggle(t)),
                            "tc-target-actions").props("flat dense no-caps")
-                menu.props(f'aria-haspopup="menu" aria-expanded="{str(expanded).lower()}" '
-                           f'aria-label="Actions for {target.name}"')
+                set_props(menu, aria_haspopup="menu", aria_expanded=expanded,
+                          aria_label=f"Actions for {target.name}")
             if expanded:
                 self._actions(target)
 
     def _actions(self, target: Target) -> None:
-        with ui.row().classes("w-full gap-2 q-pl-xl q-pt-xs").props(
-                f'role="menu" aria-label="Actions for {target.name}"'):
+        with set_props(ui.row().classes("w-full gap-2 q-pl-xl q-pt-xs"),
+                       role="menu", aria_label=f"Actions for {target.name}"):
             first = tid(ui.button("Instant SMS Transfer", icon="forward_to_inbox",
                                   on_click=lambda t=target: self._transfer(t)),
                         "tc-action-transfer").props('no-caps unelevated color=primary '
@@ -134,9 +135,10 @@ class TeamCommunicator:
                 if self.purpose == "consult":
                     first = consult
             if target.phone:
-                tid(ui.link("Call", call_href(self.services, target.phone)),
-                    "tc-action-call").classes("q-btn q-btn--flat parley-call-link").props(
-                    f'role="menuitem" aria-label="Call {target.name} on {target.phone}"')
+                call = tid(ui.link("Call", call_href(self.services, target.phone)),
+                           "tc-action-call").classes("q-btn q-btn--flat parley-call-link").props(
+                    'role="menuitem"')
+                set_props(call, aria_label=f"Call {target.name} on {target.phone}")
         first.run_method("$el.focus")
 
     def _toggle(self, target: Target) -> None:
