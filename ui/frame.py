@@ -90,7 +90,7 @@ def desktop_frame(
         ui.label("Parley").classes("text-h6 text-weight-bold").props('role="banner"')
         tid(ui.label(agent.display_name), "agent-name").classes("text-subtitle2")
         StatusMenu(services, agent.id, state.presence)
-        channel_status()
+        channel_status(services, agent.id)
         ui.space()
         ZoomControl(services, agent.id, agent.options.zoom)
         PreferencesMenu(services, agent)

@@ -139,7 +139,8 @@ class TeamCommunicator:
                            "tc-action-call").classes("q-btn q-btn--flat parley-call-link").props(
                     'role="menuitem"')
                 set_props(call, aria_label=f"Call {target.name} on {target.phone}")
-        first.run_method("$el.focus")
+        # A QBtn has no focus method of its own: focus its DOM element once it is drawn.
+        ui.run_javascript(f"requestAnimationFrame(() => getHtmlElement({first.id})?.focus())")
 
     def _toggle(self, target: Target) -> None:
         self.open_menu = None if self.open_menu == target.key else target.key
@@ -163,8 +164,7 @@ class TeamCommunicator:
         except RoutingError as exc:
             self.show_error(str(exc))
             return
-        self.dialog.close()
-        self.on_done("transfer", target)
+        self._finish("transfer", target)
 
     async def _consult(self, target: Target) -> None:
         try:
@@ -173,5 +173,10 @@ class TeamCommunicator:
         except RoutingError as exc:
             self.show_error(str(exc))
             return
-        self.dialog.close()
-        self.on_done("consult", target)
+        self._finish("consult", target)
+
+    def _finish(self, action: str, target: Target) -> None:
+        # The service's events may already have closed the window this dialog lives in.
+        if not self.dialog.is_deleted:
+            self.dialog.close()
+        self.on_done(action, target)

@@ -176,6 +176,8 @@ class TransferControls:
                          self._done)
 
     def _done(self, action: str, target: Target) -> None:
+        if self.window.card.is_deleted:  # the transfer's own events closed the window
+            return
         self.window.show_error("")
         if action == "transfer" and target.kind != "agent":
             self.window.on_closed(self.interaction_id)  # back to routing: it is gone

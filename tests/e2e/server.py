@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,10 +21,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+PROBLEM = re.compile(r" (WARNING|ERROR|CRITICAL) |^Traceback ")
+
+
 class ServerProcess:
     """``main.py`` in a subprocess on a free port with its own data folder."""
 
+    instances: list[ServerProcess] = []  # every server made in this run (their logs are read)
+
     def __init__(self, data_dir: Path, **env: str) -> None:
+        ServerProcess.instances.append(self)
         self.data_dir = data_dir
         self.port = free_port()
         self.extra_env = env
@@ -71,6 +78,18 @@ class ServerProcess:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def problems(self, since: int = 0) -> list[str]:
+        """Warnings, errors and tracebacks the server logged after byte ``since``."""
+        if not self.log_path.exists():
+            return []
+        with self.log_path.open("rb") as log:
+            log.seek(since)
+            text = log.read().decode(errors="replace")
+        return [line for line in text.splitlines() if PROBLEM.search(line)]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""

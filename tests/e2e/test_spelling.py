@@ -26,14 +26,6 @@ WATCH_MENUS = """() => { window.__menus = [];
   window.addEventListener('contextmenu', (e) => window.__menus.push(e.defaultPrevented)); }"""
 
 
-@pytest.fixture(autouse=True)
-def patient_expect() -> Iterator[None]:
-    """A busy test machine: wait longer than the default 5 s (the server warms up too)."""
-    expect.set_options(timeout=20_000)
-    yield
-    expect.set_options(timeout=5_000)
-
-
 @pytest.fixture(scope="module")
 def spell_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     server = ServerProcess(tmp_path_factory.mktemp("spelling")).start()
