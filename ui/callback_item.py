@@ -31,10 +31,10 @@ def attach_callback(window: InteractionWindow) -> None:
         return
     if interaction.channel in (Channel.SMS, Channel.MMS):
         with window.toolbar:
-            button = tid(ui.button(icon="event", on_click=lambda: open_callback_dialog(
+            button = tid(ui.button("Callback", icon="event", on_click=lambda: open_callback_dialog(
                 window.services, window.agent, interaction=window.interaction)),
                 "schedule-callback")
-            button.props('flat round dense aria-label="Schedule Callback"')
+            button.props('flat dense no-caps aria-label="Schedule Callback"')
             with button:
                 ui.tooltip("Schedule Callback")
     elif interaction.channel is Channel.CALLBACK:

@@ -19,7 +19,6 @@ from starlette.requests import Request
 from domain.agents import Agent
 from domain.callbacks import (
     MAX_NOTES,
-    WHEN_FORMAT,
     Callback,
     CallbackError,
     CallbackList,
@@ -123,7 +122,7 @@ async def open_callback_dialog(
         phone.props("outlined dense autocomplete=off").classes("w-full")
         when_input = tid(ui.input("Date and time", value=when), "callback-when")
         when_input.props("outlined dense stack-label type=datetime-local").classes("w-full")
-        set_props(when_input, hint=f"Your time zone: {zone_name} ({WHEN_FORMAT})")
+        set_props(when_input, hint=f"In your time zone: {zone_name}")
         notes_input = tid(ui.textarea("Notes", value=notes), "callback-notes")
         notes_input.props("outlined dense autogrow counter").classes("w-full")
         set_props(notes_input, maxlength=MAX_NOTES)

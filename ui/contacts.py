@@ -40,6 +40,7 @@ from domain.handling import HandlingError, SendResult
 from domain.interactions import Channel, Direction, Interaction, State
 from domain.queues import Mode
 from domain.system import Services
+from domain.wording import plural
 from ui.compose import Compose
 from ui.frame import Shell
 from ui.hand_off import call_href
@@ -685,11 +686,9 @@ class ImportDialog:
                     ui.label(", ".join(row.phones)).classes("w-48")
                     ui.label(", ".join(row.emails)).classes("col").style("min-width: 8rem")
         bad = sum(1 for r in preview.rows if not r.ok)
-        self.summary.set_text(
-            f"{len(preview.rows)} row(s): " + (f"{bad} with problems — fix them and preview "
-                                               "again; nothing is imported until all are "
-                                               "right." if bad or preview.problems
-                                               else "all ready to import."))
+        verdict = (f"{bad} with problems — fix them and preview again; nothing is imported "
+                   "until all are right." if bad or preview.problems else "all ready to import.")
+        self.summary.set_text(f"{plural(len(preview.rows), 'row')}: {verdict}")
         self.commit.set_enabled(preview.ok)
 
     async def run(self) -> None:

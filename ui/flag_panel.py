@@ -42,9 +42,9 @@ class FlagPanel:
         self.interaction_id = window.interaction.id
         self.flag: Flag | None = None
         with window.toolbar:
-            self.button = tid(ui.button(icon="outlined_flag", on_click=self.open_dialog),
+            self.button = tid(ui.button("Flag", icon="outlined_flag", on_click=self.open_dialog),
                               "flag-supervisor", raised="false")
-            self.button.props('flat round dense aria-label="Flag a supervisor for help"')
+            self.button.props('flat dense no-caps aria-label="Flag a supervisor for help"')
             with self.button:
                 self.tooltip = ui.tooltip("Get help from a supervisor")
         with window.panels:

@@ -29,6 +29,7 @@ from domain.handling import ContactActivity, HandlingError, SendResult
 from domain.interactions import Interaction, Message, Note, State
 from domain.queues import Mode
 from domain.system import Services
+from domain.wording import plural
 from ui.callback_item import attach_callback
 from ui.case_data import CaseDataPanel
 from ui.compose import Compose
@@ -156,6 +157,8 @@ class InteractionWindow:
                                     "collapse-toggle").props(
                     'flat round dense aria-label="Collapse the interaction view" '
                     'aria-expanded="true"')
+                with self.collapse:
+                    ui.tooltip("Collapse or expand")
                 self.done_button = tid(ui.button("Done", icon="done", on_click=self.done),
                                        "done")
                 self.done_button.props("unelevated no-caps color=primary")
@@ -242,11 +245,11 @@ class InteractionWindow:
         kinds = ", ".join(f"{i.channel.value.upper()} ({i.state.value.replace('_', ' ')})"
                           for i in activity.in_progress)
         self.in_progress_tip.set_text(
-            f"{count} other interaction(s) in progress: {kinds}" if count
+            f"{plural(count, 'other interaction')} in progress: {kinds}" if count
             else "No other interactions in progress")
         self.recent.set_text(str(len(activity.recent)))
         self.recent_tip.set_text(
-            f"{len(activity.recent)} recent interaction(s) in the last "
+            f"{plural(len(activity.recent), 'recent interaction')} in the last "
             f"{self.services.handling.recent_days} days — click to see them")
 
     def _show_recent(self) -> None:

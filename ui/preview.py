@@ -20,6 +20,7 @@ from domain.events import OfferEnded, OfferMade, PreferencesChanged
 from domain.interactions import Preview
 from domain.routing import RoutingError
 from domain.system import Services
+from domain.wording import ago
 from ui.live import follow
 from ui.safe_props import set_props
 from ui.testids import tid
@@ -170,7 +171,7 @@ class PreviewStack:
         offer = card.preview.offer
         if card.preview.kind in ("transfer", "consult"):
             asked = (now - offer.offered_at).total_seconds()
-            card.waited.set_text(f"Asked {elapsed(asked)} ago")
+            card.waited.set_text(f"Asked {ago(asked)}")
         else:
             waited = (now - card.preview.interaction.created_at).total_seconds()
             card.waited.set_text(f"In queue {elapsed(waited)}")

@@ -153,11 +153,13 @@ class TransferControls:
         self.agent = window.agent
         self.names: dict[int, str] = {}
         with window.toolbar:
-            tid(ui.button(icon="forward_to_inbox", on_click=lambda: self._open("transfer")),
-                "transfer").props('flat round dense aria-label="Instant SMS Transfer"'
+            # Labelled, not icon-only: an agent reads what each main action does.
+            tid(ui.button("Transfer", icon="switch_account",
+                          on_click=lambda: self._open("transfer")),
+                "transfer").props('flat dense no-caps aria-label="Instant SMS Transfer"'
                                   ).tooltip("Instant SMS Transfer")
-            tid(ui.button(icon="forum", on_click=lambda: self._open("consult")),
-                "consult").props('flat round dense aria-label="Start Consultation"'
+            tid(ui.button("Consult", icon="forum", on_click=lambda: self._open("consult")),
+                "consult").props('flat dense no-caps aria-label="Start Consultation"'
                                  ).tooltip("Start Consultation")
         with window.panels:
             self.area = tid(ui.column(), "transfer-area").classes("w-full gap-2")

@@ -172,3 +172,33 @@ def test_bob_must_set_a_disposition_before_done(
     window.get_by_test_id("done").click()
     expect(bob.interaction(interaction_id)).to_have_count(0)
     leave(bob)
+
+
+# Every control in the element is the element at its own centre: nothing lies over it.
+UNCOVERED = """root => [...root.querySelectorAll('button, textarea, input, [role=button]')]
+  .filter(el => el.offsetParent !== null)
+  .filter(el => {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return false;
+    el.scrollIntoView({block: 'nearest'});
+    const b = el.getBoundingClientRect();
+    const top = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+    return !(top && (el === top || el.contains(top) || top.contains(el)));
+  })
+  .map(el => el.dataset.testid || el.getAttribute('aria-label') || el.tagName)"""
+
+
+def test_previews_never_cover_the_open_interaction(browser: Browser, tmp_path,
+                                                   shot) -> None:  # type: ignore[no-untyped-def]
+    server = ServerProcess(tmp_path / "previews").start()  # its waiting texts stay here
+    url = server.url
+    desk = ready_desktop(browser, url, "alice")
+    window = accept(desk, text_in(url, "First question", "+14155550161", PAGE_NUMBER))
+    expect(window.get_by_test_id("note-input")).to_be_visible()
+    waiting = [text_in(url, f"Question {n}", f"+1415555017{n}", SESSION_NUMBER) for n in (1, 2)]
+    for interaction_id in waiting:
+        expect(desk.preview(interaction_id)).to_be_visible()
+    assert window.evaluate(UNCOVERED) == []  # Notes, Send, Done, Transfer... all usable
+    shot("previews-and-window", desk.page)
+    leave(desk)
+    server.stop()
