@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from nicegui.testing import User
 
 import main
 from domain.settings import load_settings
@@ -39,3 +40,22 @@ def parley_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_database: P
     for name in ("PARLEY_DATABASE_URL", "PARLEY_CONFIG", "PARLEY_API_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     return data
+
+
+PATIENT_RETRIES = 200  # about 20 s: a loaded 2-core machine; returns as soon as it holds
+
+
+@pytest.fixture(autouse=True)
+def patient_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``should_see``/``should_not_see`` wait for their state for up to ~20 s, not 0.3 s.
+
+    They poll and return the moment the state holds, so an idle machine pays nothing; a
+    test that passes its own ``retries`` keeps it."""
+    for name in ("should_see", "should_not_see"):
+        original = getattr(User, name)
+
+        async def patient(self: User, *args: object, _original=original,  # type: ignore[no-untyped-def]
+                          retries: int = PATIENT_RETRIES, **kwargs: object) -> None:
+            await _original(self, *args, retries=retries, **kwargs)
+
+        monkeypatch.setattr(User, name, patient)
