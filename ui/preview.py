@@ -88,6 +88,7 @@ class PreviewStack:
         previews = await run.io_bound(self.services.routing.previews, self.agent.id) or []
         for preview in previews:
             self._add(preview, announce=False)
+        set_props(self.stack, data_loaded=True)  # what was pending at page load is shown
 
     def _on_preferences(self, event: PreferencesChanged) -> None:
         if event.agent_id == self.agent.id:

@@ -83,6 +83,7 @@ class TeamCommunicator:
             return  # a newer search is under way
         self.targets = found or []
         self._draw()
+        set_props(self.list, data_query=query)  # which search the list answers (for tests)
 
     def _draw(self) -> None:
         self.list.clear()

@@ -84,8 +84,9 @@ class Trainee:
         expect(tc).to_be_visible()
         self.type_into(tc.get_by_test_id("tc-search"), search)
         target = tc.locator(f'[data-testid="tc-target"][data-target-name="{name}"]')
+        # search as you type: wait until the list answers this very text
+        expect(tc.get_by_test_id("tc-results")).to_have_attribute("data-query", search)
         expect(target).to_have_count(1)
-        self.page.wait_for_timeout(800)  # search as you type: let the list settle
         self.press(target.get_by_test_id("tc-target-actions"))
         self.press(target.get_by_test_id(action))
         expect(tc).to_have_count(0)

@@ -26,6 +26,8 @@ class TeamCommunicator:
 
     def search(self, text: str) -> None:
         self.search_input.fill(text)
+        # search as you type: wait until the list shows the answer to this very text
+        expect(self.root.get_by_test_id("tc-results")).to_have_attribute("data-query", text)
 
     @property
     def targets(self) -> Locator:
