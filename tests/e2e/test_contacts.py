@@ -180,7 +180,7 @@ def test_assign_unknown_sender_to_jordan_by_hand(
     window = alice.interaction(interaction_id)
     # the window reopens with the contact's name (a page load: allow a busy machine)
     expect(window.get_by_test_id("interaction-contact-name")).to_have_text(
-        "Jordan Lee", timeout=15_000)
+        "Jordan Lee")
     expect(window.get_by_test_id("transcript")).to_contain_text(
         "assigned this interaction to Jordan Lee")
     shot("assigned", alice.page)

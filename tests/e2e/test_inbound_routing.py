@@ -72,7 +72,7 @@ def test_reject_then_timeout_then_carol_auto_answers(
     expect(accept).not_to_have_text(f"Accept ({first})")  # it counts down
 
     # Carol does nothing: when the countdown reaches zero the interaction opens.
-    expect(carol.interaction(interaction_id)).to_be_visible(timeout=15_000)
+    expect(carol.interaction(interaction_id)).to_be_visible()
     expect(carol.preview()).to_have_count(0)
     expect(carol.interaction(interaction_id).locator(CONTACT_LINES)).to_contain_text(
         "Where is my parcel?"

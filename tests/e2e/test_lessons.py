@@ -52,12 +52,12 @@ class Trainee:
 
     def step(self, index: int) -> Locator:
         step = self.page.locator(f'[data-testid="lesson-step"][data-step="{index}"]')
-        expect(step).to_have_attribute("data-step-state", "current", timeout=15_000)
+        expect(step).to_have_attribute("data-step-state", "current")
         return step
 
     def window(self) -> Locator:
         window = self.tid("interaction")
-        expect(window).to_have_count(1, timeout=10_000)
+        expect(window).to_have_count(1)
         return window
 
     def go_ready(self) -> None:
@@ -69,7 +69,7 @@ class Trainee:
     def accept(self, index: int = 1) -> Locator:
         self.step(index)
         preview = self.tid("preview")
-        expect(preview).to_have_count(1, timeout=15_000)
+        expect(preview).to_have_count(1)
         self.press(preview.get_by_test_id("preview-accept"))
         return self.window()
 
@@ -138,7 +138,7 @@ def play_spelling(t: Trainee) -> None:
     box = window.get_by_test_id("compose-input")
     t.type_into(box, "Sorry, let me check what is happpppening with your refund.")
     expect(window.locator('.parley-spell-error[data-word="happpppening"]')).to_have_count(
-        1, timeout=10_000)
+        1)
     caret = len("Sorry, let me check what is happ")
     box.evaluate(f"el => el.setSelectionRange({caret}, {caret})")
     box.press("Shift+F10")
@@ -158,17 +158,16 @@ def play_instant_transfer(t: Trainee) -> None:
     t.step(2)
     t.pick(window, "transfer", "Casey", "Casey Coach (training)", "tc-action-transfer")
     t.step(3)
-    expect(window.get_by_test_id("interaction-error")).to_contain_text("declined",
-                                                                      timeout=10_000)
+    expect(window.get_by_test_id("interaction-error")).to_contain_text("declined")
     t.step(4)
     t.pick(window, "transfer", "Casey", "Casey Coach (training)", "tc-action-transfer")
-    expect(t.tid("interaction")).to_have_count(0, timeout=10_000)
+    expect(t.tid("interaction")).to_have_count(0)
 
 
 def play_receive_transfer(t: Trainee) -> None:
     t.step(1)
     preview = t.tid("preview")
-    expect(preview).to_have_attribute("data-kind", "transfer", timeout=15_000)
+    expect(preview).to_have_attribute("data-kind", "transfer")
     t.press(preview.get_by_test_id("preview-accept"))
     window = t.window()
     t.step(2)
@@ -200,12 +199,12 @@ def play_consult(t: Trainee) -> None:
     t.pick(window, "consult", "Casey", "Casey Coach (training)", "tc-action-consult")
     t.step(3)
     panel = t.tid("consult-panel")
-    expect(panel).to_be_visible(timeout=10_000)
+    expect(panel).to_be_visible()
     t.type_into(panel.get_by_test_id("consult-input"), "Is shipping free over $50?")
     t.press(panel.get_by_test_id("consult-send"))
     t.step(4)
     expect(window.locator('[data-testid="transcript-line"][data-party="internal"]')
-           .filter(has_text="orders over $50 ship free")).to_have_count(1, timeout=10_000)
+           .filter(has_text="orders over $50 ship free")).to_have_count(1)
     t.step(5)
     t.press(t.tid("consult-end"))
     t.step(6)
@@ -249,7 +248,7 @@ def test_lesson_played_by_keyboard(browser: Browser, lesson_server: ServerProces
     page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
     t = start_lesson(page, lesson_server.url, "alice", lesson_id)
     PLAYS[lesson_id](t)
-    expect(t.tid("lesson-complete")).to_be_visible(timeout=15_000)
+    expect(t.tid("lesson-complete")).to_be_visible()
     steps = t.tid("lesson-step")
     assert steps.count() >= 1
     for i in range(steps.count()):
@@ -301,7 +300,7 @@ def test_trainer_assigns_watches_live_and_exports(browser: Browser, tmp_path,
         expect(row).to_have_attribute("data-step", "1")
         # a wrong action (Reject) is counted as a retry, live
         preview = bob.tid("preview")
-        expect(preview).to_have_count(1, timeout=15_000)
+        expect(preview).to_have_count(1)
         bob.press(preview.get_by_test_id("preview-reject"))
         expect(row).to_have_attribute("data-retries", "1")
         expect(bob.tid("lesson-hint")).to_contain_text("This time click Accept")
@@ -319,7 +318,7 @@ def test_trainer_assigns_watches_live_and_exports(browser: Browser, tmp_path,
         disposition.click()
         bob_page.get_by_role("option").nth(1).click()  # the first is "none"
         bob.press(window.get_by_test_id("done"))
-        expect(bob.tid("lesson-complete")).to_be_visible(timeout=15_000)
+        expect(bob.tid("lesson-complete")).to_be_visible()
         expect(row).to_have_attribute("data-status", "completed")
         shot("trainer-dashboard-done", tina_page)
 

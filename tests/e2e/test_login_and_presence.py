@@ -138,7 +138,7 @@ def test_status_survives_a_server_restart(page: Page, tmp_path) -> None:  # type
         server.stop()
         server.start()
         page.goto(f"{server.url}/")
-        expect(main.status).to_have_text("Not Ready - Meeting", timeout=15_000)
+        expect(main.status).to_have_text("Not Ready - Meeting")
         assert httpx.get(f"{server.url}/api/v1/health").json() == {"status": "ok"}
     finally:
         server.stop()

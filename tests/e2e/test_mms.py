@@ -66,10 +66,7 @@ def accept_mms(desk: Desktop, interaction_id: str) -> MmsImages:
     window = desk.interaction(interaction_id)
     expect(window).to_be_visible()
     images = MmsImages(window)
-    try:
-        images.thumbnails.first.wait_for(state="attached", timeout=5_000)
-    except Exception:
-        pytest.skip("interaction window does not show MMS yet")
+    expect(images.thumbnails.first).to_be_attached()
     return images
 
 

@@ -71,7 +71,7 @@ def test_contact_texts_with_an_image_and_sees_the_reply_arrive(  # type: ignore[
         "link tomorrow morning.",
     ])
     received = page.locator('[data-testid="phone-inbox-message"][data-direction="received"]')
-    expect(received).to_have_count(2, timeout=10_000)
+    expect(received).to_have_count(2)
     expect(received.nth(0)).to_have_attribute("data-part", "1")
     expect(received.nth(0)).to_have_attribute("data-parts", "2")
     expect(received.nth(0)).to_contain_text("part 1/2")
