@@ -349,6 +349,7 @@ def test_stored_payloads_are_shown_as_text_and_never_run(
         person.assert_clean(f"{name}, at the end")
 
 
+@pytest.mark.allow_errors("Content Security Policy", "Content-Security-Policy")  # on purpose
 def test_the_policy_blocks_inline_event_handlers_in_the_browser(
     browser: Browser, base_url: str
 ) -> None:
