@@ -780,6 +780,7 @@ def open_assign_dialog(
                         contact_id=contact.id).props("flat dense no-caps color=primary")
             if not page.contacts:
                 ui.label("No contact matches.").classes("text-grey-8")
+        set_props(results, data_query=search.value or "")  # which search the list answers
 
     def changed() -> None:
         state["generation"] += 1

@@ -173,6 +173,8 @@ def test_assign_unknown_sender_to_jordan_by_hand(
     window.get_by_test_id("contact-assign").click()
     dialog = alice.page.get_by_test_id("contact-assign-dialog")
     dialog.get_by_test_id("assign-search").fill("Jordan")
+    # the list answers "Jordan" (not the first, empty search whose rows it replaces)
+    expect(dialog.get_by_test_id("assign-results")).to_have_attribute("data-query", "Jordan")
     choice = dialog.get_by_test_id("assign-row").filter(has_text="Jordan Lee")
     expect(choice).to_have_count(1)
     shot("assign-dialog", alice.page)
