@@ -109,7 +109,8 @@ def test_page_changes_are_not_a_lost_connection(page: Page, base_url: str) -> No
 
 
 @pytest.mark.allow_errors("WebSocket", "ERR_INTERNET_DISCONNECTED", "socket")
-def test_channel_status_shows_lost_and_regained_connection(page: Page, base_url: str) -> None:
+def test_channel_status_shows_lost_and_regained_connection(page: Page, base_url: str, shot
+                                                          ) -> None:  # type: ignore[no-untyped-def]
     main = LoginPage(page, base_url).open().log_in("tina")
     channel = page.get_by_test_id("channel-status")
     expect(channel).to_have_attribute("data-connection", "connected")
@@ -125,6 +126,7 @@ def test_channel_status_shows_lost_and_regained_connection(page: Page, base_url:
     main.open_my_messages()
     expect(main.my_messages_items.filter(has_text="connection to the SMS channel was lost")
            ).to_have_count(1)
+    shot("recovered")
     main.close_menu()
     main.log_out()
 
