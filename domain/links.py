@@ -4,10 +4,16 @@ The agent must always read a link's real address (seed: "URLs and Security"):
 - a URL's display *is* its address: no other text can stand in for it, so markdown or
   HTML link syntax around it stays visible as plain text (the link text of such syntax is
   never a link itself);
-- the address is rebuilt from its parsed parts, the way a browser parses it (a backslash
-  before the path is a slash, the host is percent-decoded, numeric IPv4 forms are written
-  as dotted quads), and ``href`` is built from the same parts, so a click opens exactly
-  what the agent reads;
+- the address is parsed by a WHATWG URL parser (ada, the one in Node.js, checked against
+  Chromium's ``new URL`` in ``tests/e2e/test_url_parsing.py``) and rebuilt from its parts
+  (a backslash is a slash, tabs and newlines are dropped, the host is percent-decoded,
+  numeric IPv4 forms are written as dotted quads, a default port is dropped); ``href`` is
+  that serialization and the display the same with non-ASCII characters readable, so a
+  click opens exactly what the agent reads;
+- a link never ends inside its authority: ``https://user:pass@mybank.com@evil.example/x``
+  is one link to ``evil.example``, as in a browser (linkify alone would stop at the second
+  ``@``); a host a browser reads differently from another, or with an invisible character
+  in it, is plain text;
 - an international host name is shown in punycode (``xn--``), so a look-alike such as
   Cyrillic ``аррle.com`` cannot pass for ``apple.com``; full-width and ideographic dots
   (``．`` ``。`` ``｡``) separate labels, as they do in a browser;
@@ -27,14 +33,13 @@ Concatenating every token's ``raw`` gives back the input exactly.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
-import idna
+import ada_url
 import phonenumbers
 import regex
 from linkify_it import LinkifyIt
@@ -54,7 +59,12 @@ BLACK_FLAG = "\U0001f3f4"
 # Characters that may appear in an href as they are; everything else is percent-encoded.
 _HREF_SAFE = "!#$%&'()*+,/:;=?@~-._"
 _MAILTO_LOCAL_SAFE = "!$'*+-._~^`{|}"
-_ASCII_HOST = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
+_ASCII_HOST = re.compile(r"[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})*\.?")
+_NOT_IN_A_NAME = frozenset("/\\?#@:[]%")  # an e-mail domain with one is not a plain name
+_C0_AND_SPACE = "".join(chr(i) for i in range(0x21))
+_NO_TAB_OR_NEWLINE = str.maketrans("", "", "\t\n\r")
+_SCHEME_AND_SLASHES = re.compile(r"[a-z][a-z0-9+.-]*:[/\\]{2}", re.IGNORECASE)
+_ENCODED_NON_ASCII = re.compile(r"(?:%[89A-F][0-9A-F])+")
 _TAG_SEQUENCE = re.compile("\U0001f3f4[\U000e0020-\U000e007e]{1,30}\U000e007f")
 # Every link linkify-it can find has one of these: a scheme ("x:" or "//"), an "@" (e-mail),
 # or a host name "label.tld" (a dot followed by a letter or digit). Text without any of
@@ -207,69 +217,27 @@ def _href(value: str) -> str:
     )
 
 
-def _ipv4_number(part: str) -> int | None:
-    """One part of a WHATWG IPv4 host: decimal, 0x hexadecimal or 0 octal."""
-    try:
-        if part[:2].lower() == "0x":
-            return int(part[2:] or "0", 16)
-        if len(part) > 1 and part.startswith("0"):
-            return int(part[1:], 8)
-        return int(part, 10) if part.isdigit() and part.isascii() else None
-    except ValueError:
-        return None
-
-
-def _ipv4(host: str) -> str | None:
-    """A host that ends in a number is an IPv4 address for a browser: its dotted quad, or
-    None when it is not a valid one (the browser refuses it too)."""
-    parts = host.split(".")
-    if parts and parts[-1] == "" and len(parts) > 1:
-        parts.pop()
-    if len(parts) > 4 or any(p == "" for p in parts):
-        return None
-    numbers = [_ipv4_number(p) for p in parts]
-    if any(n is None for n in numbers):
-        return None
-    values = [n for n in numbers if n is not None]
-    if any(n > 255 for n in values[:-1]) or values[-1] >= 256 ** (5 - len(values)):
-        return None
-    address = values[-1]
-    for i, n in enumerate(values[:-1]):
-        address += n * 256 ** (3 - i)
-    return str(ipaddress.IPv4Address(address))
-
-
-def _ends_in_number(host: str) -> bool:
-    labels = host.rstrip(".").split(".") if host != "." else [""]
-    last = labels[-1] if labels else ""
-    if last.isascii() and last.isdigit():
-        return True
-    return last[:2].lower() == "0x" and all(c in "0123456789abcdefABCDEF" for c in last[2:])
-
-
 @lru_cache(maxsize=1024)
 def _host_ascii(host: str) -> str | None:
-    """The host as the network sees it (lower case, IDNA punycode), or None if invalid."""
-    if not host:
+    """A host name as a browser's URL parser reads it (lower case, IDNA punycode, numeric
+    IPv4 forms as dotted quads), or None when it is not a plain host name."""
+    if not host or any(ch in _NOT_IN_A_NAME or ch.isspace() or _is_hidden(ch) for ch in host):
         return None
-    if host.isascii():
-        candidate = host.lower()
-    else:
-        try:
-            candidate = idna.encode(host, uts46=True).decode("ascii")
-        except (idna.IDNAError, UnicodeError, ValueError):
-            try:  # IDNA 2003 also takes symbols (☕.com); the result is shown as punycode
-                mapped = "".join(LOOKALIKE_DOTS.get(ch, ch) for ch in host)
-                candidate = mapped.encode("idna").decode("ascii").lower()
-            except (UnicodeError, ValueError):
-                return None
-    if _ends_in_number(candidate):
-        return _ipv4(candidate)
-    if len(candidate) > 253 or not _ASCII_HOST.fullmatch(candidate):
+    try:
+        name = ada_url.URL(f"http://{host}/").hostname
+    except ValueError:
         return None
-    if any(len(label) > 63 for label in candidate.split(".")):
-        return None
-    return candidate
+    return name if _plain_host(name) else None
+
+
+def _plain_host(host: str) -> bool:
+    """A host whose reading every browser shares: letters, digits, ``-`` and ``_`` in
+    labels of 1 to 63 (a dotted quad is one), or an IPv6 address. WHATWG also takes
+    ``$``, ``*``, ``,`` ... in a name, and browsers disagree about those (Chromium
+    percent-encodes ``*``, keeps ``%20``): such a link is not opened."""
+    if host.startswith("[") and host.endswith("]"):
+        return True
+    return len(host.rstrip(".")) <= 253 and _ASCII_HOST.fullmatch(host) is not None
 
 
 def ascii_host(host: str) -> str:
@@ -283,6 +251,7 @@ class ParsedUrl:
     address: str  # the real address, user info left out; readable (IRI) form
     href: str | None  # what a click opens (http/https with a valid host) or None
     userinfo: str | None  # user information the URL carried (escaped), never sent
+    host: str | None = None  # WHATWG ``url.host``: the ASCII host, and its port if any
 
     @property
     def display(self) -> str:
@@ -296,49 +265,43 @@ class ParsedUrl:
 
 
 def parse_url(url: str) -> ParsedUrl:
-    """Parse ``url`` like a browser and rebuild it from its parts (see the module doc)."""
-    url = url.strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12\x13"
-                    "\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
-    url = url.replace("\t", "").replace("\n", "").replace("\r", "")
-    scheme_end = url.find(":")
-    scheme = url[:scheme_end].lower() if scheme_end > 0 else ""
-    if scheme in SPECIAL_SCHEMES or url.startswith(("//", "\\\\")):
-        cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
-        url = url[:cut].replace("\\", "/") + url[cut:]
+    """Parse ``url`` with a WHATWG URL parser (ada, the one in Node.js) and rebuild it from
+    its parts (see the module doc). Only a special-scheme URL written with ``//`` and a
+    plain host is rebuilt; anything else is shown escaped and never opened."""
+    url = url.strip(_C0_AND_SPACE).translate(_NO_TAB_OR_NEWLINE)  # what WHATWG drops too
     try:
-        parts = urlsplit(url)
-        port = parts.port
-        hostname = parts.hostname
+        parsed = ada_url.URL(url)
     except ValueError:
         return _unparsed(url)
-    scheme = parts.scheme.lower()
-    userinfo_raw, at, hostport = parts.netloc.rpartition("@")
-    userinfo = _ascii_only(_safe_chars(userinfo_raw)) if at and userinfo_raw else None
-    host: str | None
-    if hostport.startswith("["):
+    scheme = parsed.protocol[:-1]
+    host = parsed.hostname
+    if scheme not in SPECIAL_SCHEMES or not _SCHEME_AND_SLASHES.match(url) \
+            or not _plain_host(host):
+        return _unparsed(url)
+    origin = f"{parsed.protocol}//{parsed.host}"
+    # "|" is the one path character that the standard keeps and Chromium encodes: encoded,
+    # the href reads the same to both.
+    tail = parsed.pathname.replace("|", "%7C") + parsed.search + parsed.hash
+    userinfo = parsed.username + (f":{parsed.password}" if parsed.password else "")
+    href = origin + tail if scheme in CLICKABLE_SCHEMES else None
+    return ParsedUrl(origin + _readable(tail), href, userinfo or None, parsed.host)
+
+
+def _readable(tail: str) -> str:
+    """The percent-encoded non-ASCII characters of a path, query or fragment decoded, when
+    they are visible ones (a browser's address bar does the same); encoding them again
+    gives the href back."""
+    def decode(found: re.Match[str]) -> str:
+        escaped = found.group()
         try:
-            host = f"[{ipaddress.IPv6Address((hostname or '').split('%')[0]).compressed}]"
-        except ValueError:
-            host = None
-    else:
-        raw_host = hostport.rsplit(":", 1)[0] if port is not None or hostport.endswith(":") \
-            else hostport
-        host = _host_ascii(unquote(raw_host, errors="replace")) if raw_host else None
-    if host is None:
-        if parts.netloc or scheme in SPECIAL_SCHEMES:
-            return _unparsed(url)
-        host = ""  # a scheme without a host (news:, urn:): shown as it is, never opened
-    netloc = host + (f":{port}" if port is not None else "")
-    path, query, fragment = parts.path, parts.query, parts.fragment
-    tail = path + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
-    prefix = f"{scheme}:" if scheme else ""
-    if parts.netloc or url[len(prefix):].startswith("//"):
-        prefix += "//"
-    address = prefix + netloc + _safe_chars(tail)
-    href = None
-    if scheme in CLICKABLE_SCHEMES and host:
-        href = prefix + netloc + _href(tail)  # netloc is a checked ASCII host
-    return ParsedUrl(address, href, userinfo)
+            chars = bytes.fromhex(escaped.replace("%", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return escaped
+        if any(_is_hidden(ch) or ch.isspace() or not ch.isprintable() for ch in chars):
+            return escaped
+        return chars
+
+    return _ENCODED_NON_ASCII.sub(decode, tail) if "%" in tail else tail
 
 
 def _unparsed(url: str) -> ParsedUrl:
@@ -416,6 +379,11 @@ def dial_href(e164: str, dialer_template: str | None) -> str:
 
 # -- tokenize -------------------------------------------------------------------------------
 
+_SPACE = regex.compile(r"\s")
+# What may follow a link without being part of it, at the end of a word ("see x.com.").
+_SENTENCE_END = frozenset(".,:;!'\")]")
+_STAND_IN = "http://example.com"  # an authority linkify always takes (see _url_end)
+
 
 def _is_link_label(text: str, start: int, end: int) -> bool:
     """The visible text of markdown ``[label](url)`` or HTML ``<a href=...>label</a>``."""
@@ -425,27 +393,95 @@ def _is_link_label(text: str, start: int, end: int) -> bool:
     return before.rstrip().endswith(">") and after.lstrip()[:3].lower() == "</a"
 
 
+def _word_end(text: str, start: int) -> int:
+    found = _SPACE.search(text, start)
+    return found.start() if found else len(text)
+
+
+def _authority_end(text: str, begin: int, end: int) -> int:
+    """Where a special URL's authority that begins at ``begin`` ends (WHATWG: at the first
+    ``/``, ``\\``, ``?`` or ``#``); ``end`` is the end of the word."""
+    return min((i for i in (text.find(c, begin, end) for c in "/\\?#") if i >= 0), default=end)
+
+
+def _url_end(text: str, shadow: str, start: int, end: int, schema: str) -> int | None:
+    """Where the URL that linkify found at ``start`` really ends, or None when it is not
+    sure what a browser makes of it (then it is plain text to the end of its word).
+
+    linkify ends a link where a browser does not: at a second ``@``
+    (``https://user:pass@mybank.com@evil.example/x``, whose host is ``evil.example``), at
+    a ``%`` or a backslash. The link is never allowed to end inside the authority: it is
+    extended over the whole of it (as WHATWG delimits it), and the rest of the word is
+    measured by linkify behind a stand-in authority; unless the browser cannot parse that
+    longer URL at all, as a browser opens nothing then. An invisible character inside the
+    authority (browsers drop some, ``pay\\u200bpal.com`` opens ``paypal.com``) leaves
+    nothing certain to show: plain text.
+    """
+    begin = start + len(schema) if schema.endswith(":") else start
+    while begin < len(text) and text[begin] in "/\\":
+        begin += 1
+    whole_word = _word_end(text, start)
+    authority = text[begin:_authority_end(text, begin, whole_word)]
+    core = authority
+    while core and _is_hidden(core[-1]):
+        core = core[:-1]
+    if any(_is_hidden(ch) for ch in core):
+        return None
+    word_end = _word_end(shadow, start)  # an invisible character ends a link
+    authority_end = _authority_end(shadow, begin, word_end)
+    if end >= authority_end and not shadow.startswith("\\", end):
+        return end
+    if authority_end == word_end and set(text[end:authority_end]) <= _SENTENCE_END:
+        return end
+    tail = shadow[authority_end:word_end]
+    cut = min((i for i in (tail.find("?"), tail.find("#")) if i >= 0), default=len(tail))
+    stand_in = _STAND_IN + tail[:cut].replace("\\", "/") + tail[cut:]
+    found = _linkify().match(stand_in) or []
+    longer = authority_end
+    if found and found[0].index == 0 and found[0].last_index >= len(_STAND_IN):
+        longer = authority_end + found[0].last_index - len(_STAND_IN)
+    whole = text[start:longer] if schema else "http://" + text[start:longer]
+    # A word a browser cannot parse at all opens nothing: linkify's shorter link stands
+    # (``<a href="http://evil.example">``: the quote is not part of a host).
+    return longer if ada_url.check_url(whole) else end
+
+
 def tokenize(
     text: str, default_region: str = "US", dialer_template: str | None = None
 ) -> list[Token]:
     """Split untrusted text into safe tokens (see the module docstring)."""
     spans: list[tuple[int, int, Token]] = []
-    labels: list[tuple[int, int]] = []
+    plain: list[tuple[int, int]] = []  # found by linkify, but shown as plain text
     shadow = _shadow(text)
     found = _linkify().match(shadow) if _MAY_HOLD_LINK.search(shadow) else None
+    covered = 0
     for match in found or []:
         start, end = match.index, match.last_index
+        if start < covered:
+            continue  # inside a link (or plain text) that was extended over it
         if _is_link_label(text, start, end):
-            labels.append((start, end))  # fake link text stays plain text
+            plain.append((start, end))  # fake link text stays plain text
             continue
-        raw = text[start:end]
         if match.schema == "mailto:":
-            spans.append((start, end, _email_token(raw)))
+            if text.startswith("@", end) or text[start - 1:start] == "@":
+                # one of several "@" in a word: which one is the address's is a guess
+                covered = _word_end(shadow, start)
+                plain.append((start, covered))
+                continue
+            covered = end
+            spans.append((start, end, _email_token(text[start:end])))
             continue
+        url_end = _url_end(text, shadow, start, end, match.schema)
+        if url_end is None:
+            covered = _word_end(text, start)
+            plain.append((start, covered))
+            continue
+        covered = url_end
+        raw = text[start:url_end]
         parsed = parse_url(raw if match.schema else "http://" + raw)
-        spans.append((start, end, Token("url", raw, parsed.display, parsed.href,
-                                        parsed.address)))
-    taken = sorted([(s, e) for s, e, _ in spans] + labels)
+        spans.append((start, url_end, Token("url", raw, parsed.display, parsed.href,
+                                            parsed.address)))
+    taken = sorted([(s, e) for s, e, _ in spans] + plain)
     # Phone numbers only in the text between links: digits inside a URL or an e-mail
     # address stay part of it (and the matcher has less to read).
     cursor = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import time
 import unicodedata
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
@@ -113,7 +113,7 @@ def test_markup_is_never_interpreted() -> None:
 def test_fuzzy_link_gets_its_scheme_in_display() -> None:
     token = only("visit example.com today")
     assert token.raw == "example.com"
-    assert token.display == token.href == "http://example.com"
+    assert token.display == token.href == "http://example.com/"  # as a browser writes it
 
 
 def test_trailing_punctuation_is_not_part_of_the_link() -> None:
@@ -132,9 +132,9 @@ def test_scheme_and_host_are_lower_cased() -> None:
 def test_markdown_link_keeps_fake_text_as_plain_text() -> None:
     text = "[paypal.com](http://evil.example)"
     tokens = tokenize(text)
-    assert shown(text) == text
+    assert shown(text) == "[paypal.com](http://evil.example/)"
     url = only(text)
-    assert url.display == url.href == "http://evil.example"
+    assert url.display == url.href == "http://evil.example/"
     assert tokens[0] == Token("text", "[paypal.com](", "[paypal.com](")
     assert not any(t.href and "paypal" in t.href for t in tokens)
     assert_safe(text, tokens)
@@ -152,9 +152,9 @@ def test_html_anchor_keeps_fake_text_as_plain_text() -> None:
     text = '<a href="http://evil.example">paypal.com</a>'
     tokens = tokenize(text)
     url = only(text)
-    assert url.display == url.href == "http://evil.example"
+    assert url.display == url.href == "http://evil.example/"
     assert tokens[-1].kind == "text" and "paypal.com" in tokens[-1].display
-    assert shown(text) == text
+    assert shown(text) == '<a href="http://evil.example/">paypal.com</a>'
     assert_safe(text, tokens)
 
 
@@ -224,7 +224,7 @@ def test_full_width_dot_in_path_is_kept_but_encoded_in_href() -> None:
         ("http://paypal.com@evil.example/", "http://evil.example/", "paypal.com"),
         ("https://paypal.com:login@evil.example/x", "https://evil.example/x",
          "paypal.com:login"),
-        ("https://www.paypal.com%2Flogin@evil.example", "https://evil.example",
+        ("https://www.paypal.com%2Flogin@evil.example", "https://evil.example/",
          "www.paypal.com%2Flogin"),
         ("https://аррle.com@evil.example/", "https://evil.example/",
          "%D0%B0%D1%80%D1%80le.com"),
@@ -262,8 +262,8 @@ def test_empty_user_info_is_dropped() -> None:
         # a browser reads "\" as "/" before the path: the host is example.com
         ("http://example.com\\@evil.example", "http://example.com/@evil.example"),
         # a fragment or a query cannot change the host
-        ("http://evil.example#@paypal.com", "http://evil.example#@paypal.com"),
-        ("http://evil.example?@paypal.com", "http://evil.example?@paypal.com"),
+        ("http://evil.example#@paypal.com", "http://evil.example/#@paypal.com"),
+        ("http://evil.example?@paypal.com", "http://evil.example/?@paypal.com"),
         ("http://evil.example/@paypal.com", "http://evil.example/@paypal.com"),
     ],
 )
@@ -272,6 +272,75 @@ def test_at_sign_tricks_show_the_host_a_browser_would_use(text: str, href: str) 
     assert token.href == href
     assert token.display == href
     assert_safe(text)
+
+
+def test_second_at_sign_does_not_end_the_link_issue_12() -> None:
+    """Issue 12, defect 3: linkify stopped at the second "@" and showed a link to
+    mybank.com; a browser opens evil.example (the last "@" before the path wins)."""
+    text = "see https://user:pass@mybank.com@evil.example/x now"
+    tokens = tokenize(text)
+    assert [t.kind for t in tokens] == ["text", "url", "text"]
+    url = tokens[1]
+    assert url.raw == "https://user:pass@mybank.com@evil.example/x"
+    assert url.display == "https://evil.example/x (user info: user:pass%40mybank.com)"
+    assert url.href == url.address == "https://evil.example/x"
+    assert tokens[2].raw == " now"
+    assert_safe(text, tokens)
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "href"),
+    [
+        ("http://a@b@c.example/p", "http://a@b@c.example/p", "http://c.example/p"),
+        # linkify stops at "%" and at "\"; the host is the whole authority
+        ("http://ex%41mple.com/path.", "http://ex%41mple.com/path", "http://example.com/path"),
+        ("http://evil.example\\mybank.com/ ok", "http://evil.example\\mybank.com/",
+         "http://evil.example/mybank.com/"),
+        ("http://mybank.com\\@evil.example/", "http://mybank.com\\@evil.example/",
+         "http://mybank.com/@evil.example/"),
+        # sentence punctuation after the host stays outside the link
+        ("Visit example.com.", "example.com", "http://example.com/"),
+        ("(see http://example.com)", "http://example.com", "http://example.com/"),
+    ],
+)
+def test_a_link_covers_the_authority_a_browser_reads(text: str, raw: str, href: str) -> None:
+    url = only(text)
+    assert (url.raw, url.href) == (raw, href)
+    assert_safe(text)
+
+
+def test_invisible_character_inside_a_host_makes_the_word_plain_text() -> None:
+    """A browser drops a zero-width space in a host (``paypal.com``) but refuses a bidi
+    control: which host a reader gets is not certain, so nothing is clickable."""
+    for ch in ("\u200b", "\u00ad", "\u202e"):
+        text = f"go https://pay{ch}pal.com/x ok"
+        assert not links(text), ch
+        assert shown(text) == f"go https://pay[U+{ord(ch):04X}]pal.com/x ok"
+
+
+@pytest.mark.parametrize(
+    "text", ["user:pass@mybank.com@evil.example/x", "paypal.com@mybank.com@evil.example/x"])
+def test_email_in_a_word_with_another_at_sign_is_plain_text(text: str) -> None:
+    assert tokenize(text) == [Token("text", text, text)]
+
+
+def test_default_port_is_dropped_and_host_lower_cased() -> None:
+    assert only("HTTP://EXAMPLE.COM:80/A").href == "http://example.com/A"
+    assert only("https://example.com:443/").href == "https://example.com/"
+    assert only("https://example.com:8443/").href == "https://example.com:8443/"
+
+
+def test_pipe_in_a_path_is_encoded_as_chromium_does() -> None:
+    assert only("https://example.com/a|b?c|d").href == "https://example.com/a%7Cb?c|d"
+
+
+@pytest.mark.parametrize("path", ["/café", "/a．b", "/%C3%A9", "/%c3%a9", "/%E2%80%AE", "/x y"])
+def test_readable_display_encodes_back_to_the_href(path: str) -> None:
+    parsed = parse_url("https://example.com" + path)
+    assert parsed.href is not None
+    again = "".join(c if c.isascii() else quote(c) for c in parsed.address)
+    assert again == parsed.href
+    assert "\u202e" not in parsed.address
 
 
 def test_numeric_ipv4_forms_are_shown_as_dotted_quads() -> None:
@@ -343,8 +412,8 @@ def test_bidi_controls_around_a_url_stay_outside_it(ch: str) -> None:
     text = f"see {ch}https://example.com{ch} ok"
     tokens = tokenize(text)
     url = only(text)
-    assert url.raw == "https://example.com" and url.href == "https://example.com"
-    assert f"[U+{ord(ch):04X}]https://example.com[U+{ord(ch):04X}]" in shown(text)
+    assert url.raw == "https://example.com" and url.href == "https://example.com/"
+    assert f"[U+{ord(ch):04X}]https://example.com/[U+{ord(ch):04X}]" in shown(text)
     assert_safe(text, tokens)
 
 
