@@ -12,8 +12,9 @@ The agent must always read a link's real address (seed: "URLs and Security"):
   click opens exactly what the agent reads;
 - a link never ends inside its authority: ``https://user:pass@mybank.com@evil.example/x``
   is one link to ``evil.example``, as in a browser (linkify alone would stop at the second
-  ``@``); a host a browser reads differently from another, or with an invisible character
-  in it, is plain text;
+  ``@``), ``http:\\\\host`` is ``http://host``, and no other link starts in the rest of
+  a URL's word; a host browsers read differently (Chromium and WHATWG disagree on ``*``,
+  ``%20``), or with an invisible character in it, is plain text;
 - an international host name is shown in punycode (``xn--``), so a look-alike such as
   Cyrillic ``аррle.com`` cannot pass for ``apple.com``; full-width and ideographic dots
   (``．`` ``。`` ``｡``) separate labels, as they do in a browser;
@@ -180,9 +181,15 @@ def _is_emoji_modifier(ch: str) -> bool:
 _DOTS = regex.compile("[" + "".join(LOOKALIKE_DOTS) + "]")
 
 
+_BACKSLASHED_SCHEME = re.compile(r"(https?:)(\\[/\\]|/\\)", re.IGNORECASE)
+
+
 def _shadow(text: str) -> str:
     """The text as the link finder sees it, with the same length: invisible characters are
-    breaks (so a link never contains one) and look-alike dots are dots."""
+    breaks (so a link never contains one), look-alike dots are dots, and ``http:\\\\`` is
+    ``http://`` (as in a browser; linkify would find a link inside it instead)."""
+    if "\\" in text:
+        text = _BACKSLASHED_SCHEME.sub(r"\1//", text)
     if text.isascii() and text.isprintable():
         return text
     return _DOTS.sub(".", _HIDDEN.sub(" ", text))
@@ -279,10 +286,13 @@ def parse_url(url: str) -> ParsedUrl:
             or not _plain_host(host):
         return _unparsed(url)
     origin = f"{parsed.protocol}//{parsed.host}"
+    userinfo = parsed.username + (f":{parsed.password}" if parsed.password else "")
+    parsed.username = parsed.password = ""  # never sent
+    path = parsed.pathname
+    rest = parsed.href[len(origin) + len(path):]  # with an empty "?" or "#", as written
     # "|" is the one path character that the standard keeps and Chromium encodes: encoded,
     # the href reads the same to both.
-    tail = parsed.pathname.replace("|", "%7C") + parsed.search + parsed.hash
-    userinfo = parsed.username + (f":{parsed.password}" if parsed.password else "")
+    tail = path.replace("|", "%7C") + rest
     href = origin + tail if scheme in CLICKABLE_SCHEMES else None
     return ParsedUrl(origin + _readable(tail), href, userinfo or None, parsed.host)
 
@@ -382,6 +392,7 @@ def dial_href(e164: str, dialer_template: str | None) -> str:
 _SPACE = regex.compile(r"\s")
 # What may follow a link without being part of it, at the end of a word ("see x.com.").
 _SENTENCE_END = frozenset(".,:;!'\")]")
+_NEVER_IN_A_HOST = frozenset("<>^|")  # WHATWG and Chromium refuse a host with one
 _STAND_IN = "http://example.com"  # an authority linkify always takes (see _url_end)
 
 
@@ -412,10 +423,10 @@ def _url_end(text: str, shadow: str, start: int, end: int, schema: str) -> int |
     (``https://user:pass@mybank.com@evil.example/x``, whose host is ``evil.example``), at
     a ``%`` or a backslash. The link is never allowed to end inside the authority: it is
     extended over the whole of it (as WHATWG delimits it), and the rest of the word is
-    measured by linkify behind a stand-in authority; unless the browser cannot parse that
-    longer URL at all, as a browser opens nothing then. An invisible character inside the
-    authority (browsers drop some, ``pay\\u200bpal.com`` opens ``paypal.com``) leaves
-    nothing certain to show: plain text.
+    measured by linkify behind a stand-in authority; when that longer URL has a host that
+    every browser refuses, linkify's link stands (nothing else opens). An invisible
+    character inside the authority (browsers drop some: ``pay\\u200bpal.com`` opens
+    ``paypal.com``) leaves nothing certain to show: plain text.
     """
     begin = start + len(schema) if schema.endswith(":") else start
     while begin < len(text) and text[begin] in "/\\":
@@ -441,9 +452,13 @@ def _url_end(text: str, shadow: str, start: int, end: int, schema: str) -> int |
     if found and found[0].index == 0 and found[0].last_index >= len(_STAND_IN):
         longer = authority_end + found[0].last_index - len(_STAND_IN)
     whole = text[start:longer] if schema else "http://" + text[start:longer]
-    # A word a browser cannot parse at all opens nothing: linkify's shorter link stands
-    # (``<a href="http://evil.example">``: the quote is not part of a host).
-    return longer if ada_url.check_url(whole) else end
+    if ada_url.check_url(whole):
+        return longer
+    if _NEVER_IN_A_HOST.intersection(shadow[begin:authority_end].rpartition("@")[2]):
+        # Every browser refuses such a host, so the longer URL opens nothing: linkify's
+        # shorter link stands (``<a href="http://evil.example">``).
+        return end
+    return None  # browsers may not agree that it is no URL (Chromium takes "a%20b.com")
 
 
 def tokenize(
@@ -477,6 +492,12 @@ def tokenize(
             plain.append((start, covered))
             continue
         covered = url_end
+        if url_end < len(text) and not shadow[url_end].isspace() \
+                and text[url_end] not in _SENTENCE_END:
+            # linkify stopped inside the path ("%", "\\" in a query): the rest of the word
+            # is the same URL's, so no other link starts in it
+            covered = _word_end(shadow, start)
+            plain.append((url_end, covered))
         raw = text[start:url_end]
         parsed = parse_url(raw if match.schema else "http://" + raw)
         spans.append((start, url_end, Token("url", raw, parsed.display, parsed.href,

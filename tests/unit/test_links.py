@@ -309,6 +309,27 @@ def test_a_link_covers_the_authority_a_browser_reads(text: str, raw: str, href: 
     assert_safe(text)
 
 
+def test_backslashes_after_the_scheme_are_slashes() -> None:
+    url = only("see http:\\\\evil.example\\@mybank.com/ ok")
+    assert url.raw == "http:\\\\evil.example\\@mybank.com/"
+    assert url.href == "http://evil.example/@mybank.com/"
+
+
+def test_no_second_link_starts_inside_a_urls_path() -> None:
+    """linkify stops at "%" in a path; what follows is still that URL's, not a new link
+    to "41mple.com"."""
+    tokens = tokenize("https:\\\\x\\y@ex%41mple.com/a ok")
+    assert [(t.kind, t.href) for t in tokens] == [
+        ("url", "https://x/y@ex"), ("text", None)]
+
+
+def test_host_that_browsers_read_differently_is_plain_text() -> None:
+    """Chromium takes "a%20b.com" as a host, ada refuses it: Parley opens neither."""
+    text = "http://a%2F@b@a%20b.com/x"
+    assert not [t for t in tokenize(text) if t.href]
+    assert shown(text) == text
+
+
 def test_invisible_character_inside_a_host_makes_the_word_plain_text() -> None:
     """A browser drops a zero-width space in a host (``paypal.com``) but refuses a bidi
     control: which host a reader gets is not certain, so nothing is clickable."""
