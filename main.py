@@ -139,6 +139,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     handling.on_done(callbacks.finished)
     region = settings.section("phone").get("default_region", "US")
     contact_repo = ContactRepo(db)
+    contacts = ContactService(contact_repo, bus, clock, agents, region)
+    handling.add_image_viewer_rule(contacts.in_history)  # every agent reads the history
     services = Services(
         settings=settings,
         clock=clock,
@@ -160,7 +162,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         team=team,
         flags=FlagService(FlagRepo(db), handling, bus, clock, agents),
         callbacks=callbacks,
-        contacts=ContactService(contact_repo, bus, clock, agents, region),
+        contacts=contacts,
         outbound=OutboundService(contact_repo, agents, directory, gateway, bus, clock,
                                  settings.section("sms").get("max_parts", 10), region),
     )

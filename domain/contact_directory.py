@@ -232,6 +232,13 @@ class HistoryEntry:
     interaction: Interaction
     agent_name: str | None
     notes: tuple[str, ...] = ()
+    disposition_label: str | None = None  # the label of its code, when the code has one
+
+    @property
+    def disposition(self) -> str | None:
+        """What the agent reads: the code's label ("Follow-up needed"), or the code itself
+        when it has no label any more (removed from the configuration after use)."""
+        return self.disposition_label or self.interaction.disposition
 
 
 @dataclass(frozen=True)
@@ -361,6 +368,15 @@ class ContactService:
         self.get(contact_id)
         return self.repo.history(contact_id, since, until, states,
                                  max(1, min(limit, 500)), max(0, offset))
+
+    def in_history(self, interaction: Interaction, _agent_id: int) -> bool:
+        """Whether every agent may read this interaction in a contact history, images
+        included: a done one (one in progress stays its owner's), of a known contact
+        (assigned, or from one of its numbers), and not a lesson's."""
+        if interaction.state is not State.DONE or interaction.training:
+            return False
+        return interaction.contact_id is not None or bool(
+            self.repo.owners([interaction.contact_number], []))
 
     def transcript(self, interaction_id: str) -> list[Message]:
         """The full transcript of an interaction in the history (internal lines too: the

@@ -163,6 +163,7 @@ class HandlingService:
         self._reference_cache: dict[str, tuple[float, list[Any]]] = {}
         self._locks_guard = threading.Lock()
         self._viewer_rules: list[ViewerRule] = []
+        self._image_rules: list[ViewerRule] = []
         if scheduler is not None:
             scheduler.on(SESSION_EXPIRY, self._on_expiry_deadline)
 
@@ -188,6 +189,11 @@ class HandlingService:
     def add_viewer_rule(self, rule: ViewerRule) -> None:
         """Let someone other than the owner see an interaction (read-only)."""
         self._viewer_rules.append(rule)
+
+    def add_image_viewer_rule(self, rule: ViewerRule) -> None:
+        """Let someone see an interaction's images who may read it elsewhere (the contact
+        history), without admitting them to the interaction itself."""
+        self._image_rules.append(rule)
 
     def can_view(self, interaction_id: str, agent_id: int) -> bool:
         """Who may see an interaction and its images: its owner, and whoever a viewer rule
@@ -233,7 +239,11 @@ class HandlingService:
         permission to save images. Raises HandlingError otherwise (checked on the server,
         whatever the page shows)."""
         found = self._repo.media_item(media_id)
-        if found is None or not self.can_view(found[0], agent_id):
+        interaction = self._repo.get(found[0]) if found else None
+        if found is None or interaction is None or not (
+            self._may_view(interaction, agent_id)
+            or any(rule(interaction, agent_id) for rule in self._image_rules)
+        ):
             raise HandlingError("No such image.")  # the same answer: ids are not probeable
         if save:
             agent = self._agents.get(agent_id) if self._agents else None

@@ -30,6 +30,7 @@ from storage.tables import (
     ContactPhoneRow,
     ContactRow,
     ContactTermRow,
+    DispositionCodeRow,
     InteractionRow,
     MessageRow,
     NoteRow,
@@ -260,6 +261,10 @@ class ContactRepo:
             owners = {r.owner_id for r in rows if r.owner_id}
             names = dict(s.exec(select(AgentRow.id, AgentRow.display_name)
                                 .where(col(AgentRow.id).in_(owners))).all()) if owners else {}
+            codes = {r.disposition for r in rows if r.disposition}
+            labels = dict(s.exec(select(DispositionCodeRow.code, DispositionCodeRow.label)
+                                 .where(col(DispositionCodeRow.code).in_(codes))).all()
+                          ) if codes else {}
             notes: dict[str, list[str]] = {}
             if rows:
                 for iid, text in s.exec(
@@ -269,7 +274,8 @@ class ContactRepo:
                 ).all():
                     notes.setdefault(iid, []).append(text)
             return [
-                HistoryEntry(i, names.get(i.owner_id or 0), tuple(notes.get(i.id, ())))
+                HistoryEntry(i, names.get(i.owner_id or 0), tuple(notes.get(i.id, ())),
+                             labels.get(i.disposition or ""))
                 for i in interactions
             ]
 

@@ -45,6 +45,7 @@ from ui.compose import Compose
 from ui.frame import Shell
 from ui.hand_off import call_href
 from ui.live import follow
+from ui.mms import media_strip
 from ui.safe_props import set_props
 from ui.testids import tid
 from ui.transcript import Transcript
@@ -341,7 +342,7 @@ def open_transcript(services: Services, agent: Agent, entry: HistoryEntry) -> No
     i = entry.interaction
     with ui.dialog() as dialog, tid(ui.card(), "history-transcript",
                                     interaction_id=i.id).classes("q-pa-md gap-2").style(
-            "width: min(52rem, 95vw)"):
+            "width: min(52rem, 95vw); max-width: 95vw"):  # wider than Quasar's 560px
         with ui.row().classes("w-full items-center"):
             ui.label(f"{i.contact_label} · {i.created_at.astimezone(zone):%Y-%m-%d %H:%M} · "
                      f"{i.channel.value.upper()} {i.direction.value}").classes("text-h6")
@@ -353,6 +354,9 @@ def open_transcript(services: Services, agent: Agent, entry: HistoryEntry) -> No
                                 services.settings.section("transcript").get("colours", {}),
                                 region=phone.get("default_region", "US"),
                                 dialer=phone.get("dialer_url_template") or None,
+                                # MMS images, served to whoever may read this history
+                                render_media=lambda m: media_strip(services, agent, i.id,
+                                                                   m.media),
                                 names=names)  # type: ignore[arg-type]
         if entry.notes:
             ui.label("Notes").classes("text-subtitle2")
@@ -447,7 +451,8 @@ class HistoryPanel:
                 ui.label(i.state.value.replace("_", " ")).classes("parley-chip")
                 ui.space()
                 ui.label(entry.agent_name or "—").classes("text-grey-9")
-                ui.label(f"Disposition: {i.disposition or '—'}").classes("text-grey-8")
+                tid(ui.label(f"Disposition: {entry.disposition or '—'}"),
+                    "history-disposition").classes("text-grey-8")
             if entry.notes:
                 ui.label("Notes: " + " · ".join(entry.notes)).classes(
                     "text-caption text-grey-8")

@@ -261,6 +261,7 @@ class InteractionWindow:
                 tid(ui.card(), "history-dialog").classes("q-pa-md"):
             ui.label(f"{self.interaction.contact_label}: recent interactions").classes("text-h6")
             items = (activity.in_progress + activity.recent) if activity else ()
+            labels = {c.code: c.label for c in self.services.handling.disposition_codes()}
             if not items:
                 ui.label("None in the last days.").classes("text-grey-8")
             for item in items:
@@ -268,8 +269,8 @@ class InteractionWindow:
                     ui.label(item.created_at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M"))
                     ui.label(f"{item.channel.value.upper()} · {item.mode.value}")
                     ui.label(item.state.value.replace("_", " "))
-                    if item.disposition:
-                        ui.label(item.disposition)
+                    if item.disposition:  # its label; the code when it has none any more
+                        ui.label(labels.get(item.disposition, item.disposition))
             ui.button("Close", on_click=dialog.close).props("flat")
         dialog.open()
 

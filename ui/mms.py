@@ -8,8 +8,11 @@ to see that interaction"):
   frame, orientation applied, metadata stripped, pixel-capped, JPEG.
 * Every request is authorised afresh: the browser's agent comes from the same session
   token as the pages (``ui.session.current_agent``), then
-  ``services.handling.media_for`` decides. Not logged in, unknown id, malformed id or an
-  interaction the agent may not see: the same ``404 Not found``, so ids cannot be probed.
+  ``services.handling.media_for`` decides: the owner and admitted viewers (a consultant,
+  a supervisor answering a flag) see an interaction's images; once it is done and in a
+  contact's history, which every agent reads, every agent does. Not logged in, unknown
+  id, malformed id or an interaction the agent may not see: the same ``404 Not found``,
+  so ids cannot be probed.
   ``?download=1`` (Save) also needs the agent's "may save images" option: an agent who
   may see the image but not save it gets ``403``; that tells them nothing they did not know.
 * Every image answer is ``Cache-Control: private, no-store``, ``X-Content-Type-Options:

@@ -4,13 +4,16 @@ unknown sender to Jordan Lee by hand."""
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.pages import Desktop, LoginPage
+from tests.e2e.pages import ContactsPage, Desktop, LoginPage
 from tests.e2e.server import ServerProcess
 
 TOKEN = {"Authorization": "Bearer demo-token"}
@@ -22,6 +25,13 @@ def fresh_server(tmp_path) -> Iterator[ServerProcess]:  # type: ignore[no-untype
     server = ServerProcess(tmp_path / "contacts").start()
     yield server
     server.stop()
+
+
+def settled(page: Page) -> None:
+    """Wait until no transition runs (a tab panel sliding in, a dialog fading in), so a
+    screenshot shows the page as a person reads it."""
+    page.wait_for_function("""() => document.getAnimations().every((a) =>
+        a.playState !== 'running' || a.effect.getComputedTiming().iterations === Infinity)""")
 
 
 def desktop_for(browser: Browser, url: str, name: str) -> Desktop:
@@ -230,4 +240,59 @@ def test_new_sms_from_an_active_interaction_opens_below_it(
     assert [m["text"] for m in outbox] == [text]
     expect(window).to_be_visible()  # the interaction itself stays open
     window.get_by_test_id("done").click()
+    alice.log_out()
+
+
+def test_history_names_dispositions_and_shows_mms_images(
+    browser: Browser, fresh_server: ServerProcess, shot
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12, defect 5: bob closes an MMS from Jordan as "Follow-up needed"; alice
+    reads it in Jordan's history with its label and its image."""
+    url = fresh_server.url
+    bob = Desktop.log_in(browser, url, "bob")
+    bob.go_ready()
+    picture = io.BytesIO()
+    image = Image.new("RGB", (640, 480), (240, 140, 40))
+    image.paste((30, 80, 200), (160, 120, 320, 240))
+    image.save(picture, "JPEG")
+    reply = httpx.post(f"{url}/api/v1/inbound", headers=TOKEN, json={
+        "message_id": "history-mms-1", "from": JORDAN, "to": "+12125550101",
+        "text": "The box arrived like this",
+        "media": [{"content_type": "image/jpeg", "filename": "damaged box.jpg",
+                   "data_base64": base64.b64encode(picture.getvalue()).decode()}]})
+    assert reply.status_code == 202, reply.text
+    interaction_id = reply.json()["interaction_id"]
+    window = bob.accept(interaction_id)
+    window.choose_disposition("Follow-up needed")
+    window.close_with_done()
+    bob.leave()
+
+    alice = desktop_for(browser, url, "alice")
+    page = alice.page
+    contacts = ContactsPage(page).open_from_nav()
+    contacts.search("Jordan")
+    contacts.open("Jordan Lee")
+    history = contacts.history()
+    row = history.locator(f'[data-testid="history-row"][data-interaction-id="{interaction_id}"]')
+    expect(row.get_by_test_id("history-disposition")).to_have_text(
+        "Disposition: Follow-up needed")
+    expect(history.get_by_test_id("history-disposition").filter(has_text="_")).to_have_count(0)
+    settled(page)
+    shot("history-labels", page)
+    row.click()
+    transcript = page.get_by_test_id("history-transcript")
+    thumbnail = transcript.get_by_test_id("mms-thumbnail")
+    expect(thumbnail).to_have_attribute("alt", "damaged box.jpg")
+    # the image really loaded (a refused one is replaced by "Image can't be shown")
+    page.wait_for_function(
+        "() => { const i = document.querySelector("
+        "'[data-testid=\"history-transcript\"] [data-testid=\"mms-thumbnail\"]');"
+        " return i && i.complete && i.naturalWidth > 0; }")
+    expect(transcript.get_by_test_id("mms-unavailable")).to_have_count(0)
+    expect(transcript.get_by_test_id("transcript-line").first).to_contain_text(
+        "The box arrived like this")
+    settled(page)
+    shot("history-mms", page)
+    transcript.get_by_test_id("history-transcript-close").click()
+    expect(transcript).to_have_count(0)
     alice.log_out()

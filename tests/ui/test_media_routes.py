@@ -2,7 +2,8 @@
 
 Who may fetch an image is decided on the server for every request: the owner of the
 interaction sees it; anybody else (another agent, a browser without a login) gets the
-same 404 as for an id that does not exist; Save also needs "may save images".
+same 404 as for an id that does not exist; Save also needs "may save images". (A done
+interaction in a contact's history is every agent's to read: ``test_contact_history.py``.)
 """
 
 from __future__ import annotations

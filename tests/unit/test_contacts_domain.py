@@ -10,6 +10,7 @@ from domain.agents import Agent, AgentOptions, Role
 from domain.clock import FakeClock
 from domain.contact_directory import (
     ContactError,
+    ContactService,
     Match,
     contact_terms,
     normalise_email,
@@ -166,3 +167,28 @@ def test_a_failed_delivery_stores_nothing_and_may_be_retried() -> None:
     gateway.fail = False
     service.send(1, None, "+14155550199", "+12125550101", "Hi", "r2")
     assert len(repo.recorded) == 1
+
+
+class OwnedNumbers(Repo):
+    def owners(self, numbers, addresses):  # type: ignore[no-untyped-def]
+        return {n: "Jordan Lee" for n in numbers if n == "+14155550123"}
+
+
+@pytest.mark.parametrize(
+    ("state", "number", "contact_id", "training", "shown"),
+    [
+        (State.DONE, "+14155550123", None, False, True),  # from one of Jordan's numbers
+        (State.DONE, "+14155550999", 1, False, True),  # assigned to a contact
+        (State.DONE, "+14155550999", None, False, False),  # nobody's number
+        (State.ACTIVE, "+14155550123", 1, False, False),  # in progress: its owner's
+        (State.DONE, "+14155550123", 1, True, False),  # a lesson's
+    ],
+)
+def test_who_reads_an_interaction_in_the_history(
+    state: State, number: str, contact_id: int | None, training: bool, shown: bool
+) -> None:
+    service = ContactService(OwnedNumbers(), EventBus(), FakeClock(datetime(2026, 1, 5)))
+    interaction = Interaction("i1", Channel.MMS, Direction.INBOUND, Mode.PAGE, state, number,
+                              "+12125550101", 2, datetime(2026, 1, 5), contact_id=contact_id,
+                              training=training)
+    assert service.in_history(interaction, 42) is shown

@@ -779,3 +779,15 @@ def test_trailing_blanks_are_not_sent(world: World) -> None:
     interaction = world.accepted()
     world.service.send(interaction.id, world.alice.id, "See you soon.  \n\n")
     assert [p.text for p in world.gateway.delivered(JORDAN)] == ["See you soon."]
+
+
+def test_an_image_viewer_rule_admits_to_images_only(world: World) -> None:
+    """The contact history's rule: carol may see the images, not the interaction."""
+    interaction, item = mms(world, world.alice)
+    world.service.add_image_viewer_rule(lambda i, agent_id: agent_id == world.carol.id)
+    assert world.service.media_for(item.id, world.carol.id) == item
+    assert not world.service.can_view(interaction.id, world.carol.id)
+    with pytest.raises(HandlingError):
+        world.service.transcript(interaction.id, world.carol.id)
+    with pytest.raises(HandlingError, match="No such image."):
+        world.service.media_for(item.id, world.bob.id)
