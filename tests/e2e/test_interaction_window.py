@@ -133,19 +133,24 @@ def test_hostile_text_is_shown_not_run(
     dialogs: list[str] = []
     alice.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     hostile = ('<script>alert("x")</script><img src=x onerror=alert(1)> '
-               "[Your bank](http://evil.example/login) call 415-555-0199")
+               "[Your bank](http://evil.example/login) call 415-555-0199 "
+               "or https://user:pass@mybank.com@evil.example/x")  # issue 12: evil.example
     interaction_id = text_in(url, hostile, "+14155550177", PAGE_NUMBER)
     window = accept(alice, interaction_id)
     line = window.get_by_test_id("transcript-line").filter(has_text="Your bank")
     expect(line).to_contain_text('<script>alert("x")</script>')
     expect(line).to_contain_text("<img src=x onerror=alert(1)>")
     expect(line).to_contain_text("[Your bank](")
-    link = line.get_by_test_id("transcript-link")
+    link = line.get_by_test_id("transcript-link").filter(has_text="/login")
     expect(link).to_have_text("http://evil.example/login")  # the real address, not "Your bank"
     expect(link).to_have_attribute("title", "http://evil.example/login")
     expect(link).to_have_attribute("target", "_blank")
     expect(link).to_have_attribute("rel", "noopener noreferrer")
     expect(line.get_by_test_id("transcript-phone")).to_have_attribute("href", "tel:+14155550199")
+    disguised = line.get_by_test_id("transcript-link").filter(has_text="/x")
+    expect(disguised).to_have_text("https://evil.example/x (user info: user:pass%40mybank.com)")
+    expect(disguised).to_have_attribute("href", "https://evil.example/x")
+    expect(line.get_by_test_id("transcript-link")).to_have_count(2)
     assert alice.page.locator("img[src=x]").count() == 0
     alice.page.wait_for_timeout(300)
     assert dialogs == []
