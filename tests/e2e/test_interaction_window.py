@@ -152,8 +152,7 @@ def test_hostile_text_is_shown_not_run(
     expect(disguised).to_have_attribute("href", "https://evil.example/x")
     expect(line.get_by_test_id("transcript-link")).to_have_count(2)
     assert alice.page.locator("img[src=x]").count() == 0
-    alice.page.wait_for_timeout(300)
-    assert dialogs == []
+    assert dialogs == []  # the lines are drawn: anything they could run has run
     shot("hostile", alice.page)
     window.get_by_test_id("done").click()
     leave(alice)
