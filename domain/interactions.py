@@ -150,3 +150,14 @@ class Preview:
     may_reject: bool
     kind: str = "sms"  # data-kind: sms | mms | transfer | consult | callback
     from_name: str | None = None  # the colleague who sent a transfer or consultation
+    # A routed offer after a transfer to a queue or routing point: who sent it where.
+    transferred_by: str | None = None
+    transferred_to: str | None = None
+
+    @property
+    def transfer_text(self) -> str | None:
+        """"Transferred by Alice Anders to Sales SMS", or None for a first routing."""
+        if self.transferred_by is None:
+            return None
+        where = f" to {self.transferred_to}" if self.transferred_to else ""
+        return f"Transferred by {self.transferred_by}{where}"

@@ -317,8 +317,23 @@ class RoutingService:
         may_reject = agent is not None and (not offer.auto_answer or agent.options.may_reject)
         kind = offer.kind.value if offer.kind is not OfferKind.ROUTE else interaction.channel.value
         sender = self._agents.get(offer.from_agent_id) if offer.from_agent_id else None
+        by, to = self._transfer_context(offer, interaction)
         return Preview(offer, interaction, fields, first, may_reject, kind,
-                       sender.display_name if sender else None)
+                       sender.display_name if sender else None,
+                       transferred_by=by, transferred_to=to)
+
+    def _transfer_context(
+        self, offer: Offer, interaction: Interaction
+    ) -> tuple[str | None, str | None]:
+        """Who sent a routed interaction back to routing, and to which queue or routing
+        point (a transfer to a queue); (None, None) for a first routing."""
+        if offer.kind is not OfferKind.ROUTE or interaction.previous_owner_id is None:
+            return None, None
+        sender = self._agents.get(interaction.previous_owner_id)
+        queue = next((q for q in self._directory.queues() if q.id == interaction.queue_id),
+                     None)
+        return (sender.display_name if sender else "An agent",
+                queue.name if queue else None)
 
     def first_text(self, interaction_id: str) -> str:
         messages = self._repo.messages(interaction_id, limit=1)

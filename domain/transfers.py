@@ -407,6 +407,8 @@ class TransferService:
         self._end_consultations(interaction_id, None, "The interaction went back to routing; "
                                 "the consultation ended.")
         self._repo.touch_recent(from_id, queue.kind.value, str(queue.id), now)
+        self._notifications.notify(
+            from_id, f"You transferred {interaction.contact_label} to {describe(queue)}.")
         self._bus.publish(InteractionTransferred(interaction_id, from_id, to_queue_id=queue.id))
         self._bus.publish(InteractionQueued(interaction_id, interaction.contact_number))
         self._routing.route(interaction_id)
@@ -577,7 +579,9 @@ class TransferService:
                     self._publish_consultation(ended)
         from_id = offer.from_agent_id
         failed = tell and from_id is not None and outcome is not OfferOutcome.ACCEPTED
-        reason = failure_text(offer.kind, self._name(offer.agent_id), outcome)
+        about = self._repo.get(offer.interaction_id)
+        reason = failure_text(offer.kind, self._name(offer.agent_id), outcome,
+                              about.contact_label if about else "the contact")
         if failed and offer.kind is OfferKind.TRANSFER:
             self._handling.system_line(offer.interaction_id, reason)  # before windows redraw
         if from_id is not None:
@@ -609,8 +613,10 @@ def describe(queue: Queue) -> str:
     return f"the queue {queue.name}"
 
 
-def failure_text(kind: OfferKind, target: str, outcome: OfferOutcome) -> str:
-    what = "the transfer" if kind is OfferKind.TRANSFER else "the consultation"
+def failure_text(kind: OfferKind, target: str, outcome: OfferOutcome, contact: str) -> str:
+    """Why an invitation failed, naming the colleague and the contact it was about."""
+    what = (f"the transfer of {contact}" if kind is OfferKind.TRANSFER
+            else f"the consultation about {contact}")
     if outcome is OfferOutcome.REJECTED:
         return f"{target} declined {what}."
     if outcome is OfferOutcome.TIMEOUT:

@@ -148,17 +148,17 @@ def test_a_failed_transfer_leaves_it_with_the_sender_and_says_why(world: World, 
     preview = world.invitation("bob", OfferKind.TRANSFER)
     if how == "reject":
         s.routing.reject(preview.offer.id, bob)
-        expected = "Bob Brooks declined the transfer."
+        expected = "Bob Brooks declined the transfer of Jordan Lee."
     elif how == "timeout":
         world.clock.advance(31)
         s.scheduler.run_due()
-        expected = "Bob Brooks did not answer the transfer in time."
+        expected = "Bob Brooks did not answer the transfer of Jordan Lee in time."
     elif how == "not_ready":
         s.presence.set_not_ready(bob, "Lunch")
-        expected = "Bob Brooks is no longer available: the transfer was cancelled."
+        expected = "Bob Brooks is no longer available: the transfer of Jordan Lee was cancelled."
     else:
         s.log_out(bob)
-        expected = "Bob Brooks is no longer available: the transfer was cancelled."
+        expected = "Bob Brooks is no longer available: the transfer of Jordan Lee was cancelled."
     assert s.handling.owned(interaction.id, alice).state is State.ACTIVE
     failed = world.of(InvitationFailed)[-1]
     assert failed.reason == expected and failed.from_agent_id == alice
@@ -287,9 +287,23 @@ def test_queue_transfer_goes_back_to_routing_and_not_straight_back(world: World)
     offered = [p for p in s.routing.previews(bob) if p.interaction.id == interaction.id]
     assert offered and offered[0].kind == "sms"
     assert offered[0].interaction.queue_id == billing.id
+    # the offer says where it comes from, and the sender is told in My Messages
+    assert (offered[0].transferred_by, offered[0].transferred_to) == ("Alice Anders", "Billing")
+    assert offered[0].transfer_text == "Transferred by Alice Anders to Billing"
+    assert s.notifications.recent(alice)[0].text == (
+        "You transferred Jordan Lee to the queue Billing.")
     assert not [p for p in s.routing.previews(alice) if p.interaction.id == interaction.id]
     with pytest.raises(TransferError, match="not yours"):
         s.transfers.cancel_transfer(interaction.id, alice)  # cannot be taken back
+
+
+def test_an_ordinary_offer_carries_no_transfer_context(world: World) -> None:
+    world.ready("bob")
+    interaction_id = world.inbound("Straight from the contact")
+    preview = next(p for p in world.services.routing.previews(world.agent("bob"))
+                   if p.interaction.id == interaction_id)
+    assert (preview.transferred_by, preview.transferred_to, preview.transfer_text) == (
+        None, None, None)
 
 
 def test_queue_transfer_to_a_routing_point_and_bad_targets(world: World) -> None:
@@ -301,6 +315,8 @@ def test_queue_transfer_to_a_routing_point_and_bad_targets(world: World) -> None
     point = next(q for q in s.directory.queues() if q.name == "After Hours")
     s.transfers.transfer_to_queue(interaction.id, alice, point.id)
     assert "to the routing point After Hours." in world.lines(interaction.id)[-1]
+    assert s.notifications.recent(alice)[0].text == (
+        "You transferred Jordan Lee to the routing point After Hours.")
     # nobody else Ready: it waits in the queue, and may go back to Alice after all
     assert s.routing._repo.get(interaction.id).state in (State.QUEUED, State.OFFERED)  # type: ignore[attr-defined]
 
@@ -350,7 +366,8 @@ def test_consultation_rules(world: World) -> None:
         s.transfers.consult(interaction.id, alice, carol)
     preview = world.invitation("bob", OfferKind.CONSULT)
     s.routing.reject(preview.offer.id, bob)
-    assert world.of(InvitationFailed)[-1].reason == "Bob Brooks declined the consultation."
+    assert world.of(InvitationFailed)[-1].reason == (
+        "Bob Brooks declined the consultation about Jordan Lee.")
     s.transfers.consult(interaction.id, alice, carol)  # free again
 
 
