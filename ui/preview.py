@@ -115,6 +115,8 @@ class PreviewStack:
         title = TITLES.get(kind, "Inbound SMS")
         if preview.from_name:
             title = f"{title} from {preview.from_name}"
+        elif preview.transfer_text:  # a colleague sent it to a queue: not a new contact
+            title = title.replace("Inbound", "Transferred")
         title_id = f"preview-title-{offer.id}"
         with self.stack:
             card = tid(ui.card(), "preview", interaction_id=interaction.id, kind=kind,
@@ -133,6 +135,12 @@ class PreviewStack:
                 tid(ui.label(interaction.contact_label), "preview-contact").classes(
                     "text-h6 parley-preview-contact"
                 )
+                if preview.transfer_text:
+                    with ui.row().classes("items-center no-wrap gap-1 parley-preview-transfer"):
+                        ui.icon("forward_to_inbox", size="1.1rem")
+                        tid(ui.label(preview.transfer_text), "preview-transfer",
+                            transferred_by=preview.transferred_by or "",
+                            transferred_to=preview.transferred_to or "")
                 with ui.row().classes("gap-2 items-center"):
                     tid(ui.label(f"{interaction.mode.value.title()} mode"), "preview-mode",
                         mode=interaction.mode.value).classes("parley-chip")

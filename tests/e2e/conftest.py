@@ -30,6 +30,8 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+SETTLED = """() => document.getAnimations().every((a) =>
+    a.playState !== 'running' || a.effect.getTiming().iterations === Infinity)"""
 
 
 @pytest.fixture(scope="session")
@@ -110,10 +112,14 @@ def base_url(server: ServerProcess) -> str:
 def shot(page: Page, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """Save a screenshot under screenshots/ for a person to look at."""
 
-    def take(name: str, of: Page | None = None) -> Path:
+    def take(name: str, of: Page | None = None, full_page: bool = True) -> Path:
+        """Once finite animations are done (a menu fading in); ``full_page=False`` for an
+        open menu, which resizing to the full page would close."""
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{request.node.name}-{name}.png"
-        (of or page).screenshot(path=str(path), full_page=True)
+        target = of or page
+        target.wait_for_function(SETTLED)
+        target.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take

@@ -55,10 +55,10 @@ def test_transfer_rejected_then_accepted(browser: Browser, fresh_server: ServerP
     shot("transfer-invitation", bob.page)
     invite.get_by_test_id("preview-reject").click()
     expect(window.get_by_test_id("interaction-error")).to_have_text(
-        "Bob Brooks declined the transfer.")
+        "Bob Brooks declined the transfer of Jordan Lee.")
     shot("transfer-declined", alice.page)
     expect(alice.open_my_messages().first).to_contain_text(
-        "Bob Brooks declined the transfer.")
+        "Bob Brooks declined the transfer of Jordan Lee.")
     alice.close_menu()
 
     # again, and this time Bob accepts: it closes for Alice and opens for Bob
@@ -121,11 +121,21 @@ def test_queue_transfer_and_consultation_both_ways(
     outbox = api.outbox(JORDAN)
     assert not [p for p in outbox if "refund" in p["text"].lower()]  # nothing leaked
 
-    # Transfer to the Billing queue: Alice's window closes, carol (Ready) is offered it
+    # Transfer to the Billing queue: Alice's window closes, carol (Ready) is offered it,
+    # and the preview says who sent it where (issue 12, defect 8)
     carol_page.go_ready()
     window.open_transfer().pick("Billing", "transfer")
     expect(alice.interaction(interaction_id)).to_have_count(0)
-    expect(carol_page.preview(interaction_id)).to_be_visible()
-    expect(carol_page.preview(interaction_id)).to_have_attribute("data-kind", "sms")
+    offered = carol_page.preview(interaction_id)
+    expect(offered).to_be_visible()
+    expect(offered).to_have_attribute("data-kind", "sms")
+    expect(offered).to_contain_text("Transferred SMS")
+    expect(offered.get_by_test_id("preview-transfer")).to_have_text(
+        "Transferred by Alice Anders to Billing")
+    shot("queue-transfer-preview", carol_page.page)
+    expect(alice.open_my_messages().first).to_contain_text(
+        "You transferred Jordan Lee to the queue Billing.")
+    shot("queue-transfer-sender", alice.page, full_page=False)
+    alice.close_menu()
     for desk in (alice, bob, carol_page):
         desk.log_out()
