@@ -234,13 +234,15 @@ class InvitationFailed(Event):
 
 @dataclass(frozen=True)
 class ConsultationChanged(Event):
-    """An IM consultation started or ended."""
+    """An IM consultation started or ended; an ended one says who ended it or why
+    (``reason``), for the consultant's view, which closes."""
 
     consultation_id: int
     interaction_id: str
     owner_id: int
     consultant_id: int
     active: bool
+    reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -483,7 +483,7 @@ class TransferService:
             ended.interaction_id,
             f"{self._name(agent_id)} ended the consultation with "
             f"{self._name(ended.consultant_id if agent_id == ended.owner_id else ended.owner_id)}.")
-        self._publish_consultation(ended)
+        self._publish_consultation(ended, f"{self._name(agent_id)} ended the consultation.")
         return ended
 
     def consult_to_transfer(self, consultation_id: int, agent_id: int) -> Offer:
@@ -495,9 +495,9 @@ class TransferService:
                                        consultation.consultant_id)
         return offer
 
-    def _publish_consultation(self, c: Consultation) -> None:
+    def _publish_consultation(self, c: Consultation, reason: str = "") -> None:
         self._bus.publish(ConsultationChanged(c.id, c.interaction_id, c.owner_id,
-                                              c.consultant_id, c.active))
+                                              c.consultant_id, c.active, reason))
         self._bus.publish(InteractionUpdated(c.interaction_id, c.owner_id, "consult"))
 
     def _end_consultations(self, interaction_id: str, by: int | None, line: str) -> None:
@@ -510,7 +510,7 @@ class TransferService:
             ended = self._repo.end_consultation(consultation.id, by, self._clock.now())
             if ended is not None:
                 self._handling.system_line(interaction_id, line)
-                self._publish_consultation(ended)
+                self._publish_consultation(ended, line)
 
     # -- the target's answer (called by routing for non-routing offers) ----------------
 

@@ -350,6 +350,29 @@ def test_consultation_both_ways_stays_internal(world: World) -> None:
         s.handling.post_internal(interaction.id, bob, "more")
 
 
+def test_an_ended_consultation_says_who_ended_it_or_why(world: World) -> None:
+    """The consultant's view closes on ConsultationChanged(active=False) and shows its
+    reason (issue 12, defect 1)."""
+    world.ready("bob")
+    interaction = world.owned_by("bob")
+    s, alice, bob = world.services, world.agent("alice"), world.agent("bob")
+    s.presence.log_in(alice)
+    consultation = s.transfers.consult(interaction.id, bob, alice)
+    s.routing.accept(world.invitation("alice", OfferKind.CONSULT).offer.id, alice)
+    s.transfers.end_consultation(consultation.id, bob)
+    ended = world.of(ConsultationChanged)[-1]
+    assert (ended.active, ended.consultant_id, ended.reason) == (
+        False, alice, "Bob Brooks ended the consultation.")
+    # the owner clicks Done while a consultation is open
+    s.transfers.consult(interaction.id, bob, alice)
+    s.routing.accept(world.invitation("alice", OfferKind.CONSULT).offer.id, alice)
+    s.handling.set_disposition(interaction.id, bob, CODE)
+    s.handling.done(interaction.id, bob)
+    ended = world.of(ConsultationChanged)[-1]
+    assert (ended.active, ended.reason) == (
+        False, "The interaction was closed; the consultation ended.")
+
+
 def test_consultation_rules(world: World) -> None:
     world.ready("alice")
     interaction = world.owned_by("alice")
