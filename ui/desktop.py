@@ -81,7 +81,8 @@ class Workspace:
         self.area.clear()
         with self.area:
             if consult is not None:
-                consultant_view(self.services, self.agent, consult, names)
+                consultant_view(self.services, self.agent, consult, names,
+                                on_close=lambda: self.closed(consult.interaction_id))
             elif chosen is None:
                 self.empty()
             else:

@@ -169,12 +169,12 @@ class FlagsPage:
         self.error.set_visibility(bool(text))
 
     def _ended(self, text: str) -> None:
-        """The flag is down (or access ended): no more chat; the view says why."""
+        """The flag is down (or access ended): no more chat; the view says why, unless it
+        ended already for a reason of its own (the interaction was closed)."""
         if self.view is None:
             return
-        if text:
-            self.view.show_notice(text)
-        self.view.gone = True
+        if text and not self.view.gone:
+            self.view.end(text, "Flag lowered")
         self.controls.set_visibility(False)
 
     async def send(self) -> None:

@@ -15,12 +15,16 @@ Usage (inside a page, in the container it should appear in)::
 - It reloads by itself on MessageReceived, MessageSent, InternalMessagePosted,
   InteractionUpdated, InteractionExpired and InteractionDone for its interaction; call
   :meth:`refresh` after anything else that adds lines (a system line of your feature).
-- Access is checked on the server (``HandlingService.viewed``). When the agent may no
-  longer see it, or the interaction is closed, :meth:`show_notice` explains it
-  (``observer-notice``); ``view.gone`` is then True. ``on_gone`` (optional) is called once
-  when access ends.
+- Access is checked on the server (``HandlingService.viewed``). When the view ends — the
+  agent may no longer see it (a consultation ended, a flag was lowered) or the interaction
+  was closed — :meth:`end` turns it read-only at once: the notice (``observer-notice``)
+  says why, the state chip names the end ("Consultation ended", "Closed"), the feature
+  panel goes, the card gets ``data-ended="true"``, and ``observer-close`` (with
+  ``on_close``) closes it. ``view.gone`` is then True; ``on_gone`` (optional) is called
+  once.
 - ``view.card`` is the root element (``observer``, ``data-interaction-id``,
-  ``data-state``); ``view.interaction`` the last loaded Interaction (None before loading).
+  ``data-state``, ``data-ended``); ``view.interaction`` the last loaded Interaction (None
+  before loading).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from domain.events import (
     MessageSent,
 )
 from domain.handling import HandlingError
-from domain.interactions import OWNED_STATES, Interaction, Message
+from domain.interactions import OWNED_STATES, Interaction, Message, State
 from domain.system import Services
 from ui.live import follow
 from ui.mms import media_strip
@@ -65,6 +69,7 @@ class ObserverView:
         self, services: Services, agent: Agent, interaction_id: str, title: str,
         panel_builder: PanelBuilder | None = None,
         on_gone: Callable[[], None] | None = None,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
         self.services = services
         self.agent = agent
@@ -75,7 +80,8 @@ class ObserverView:
         self.zone = ZoneInfo(agent.options.time_zone)
         settings = services.settings
         phone = settings.section("phone")
-        self.card = tid(ui.card(), "observer", interaction_id=interaction_id, state="")
+        self.card = tid(ui.card(), "observer", interaction_id=interaction_id, state="",
+                        ended="false")
         self.card.classes("w-full q-pa-none gap-0 parley-interaction parley-observer")
         self.card.props["role"] = "region"
         self.card.props["aria-label"] = title
@@ -90,9 +96,14 @@ class ObserverView:
                         "text-grey-8")
                 self.state = tid(ui.label(""), "observer-state").classes("parley-chip")
                 ui.label("Read-only").classes("parley-chip")
-            self.notice = tid(ui.label(), "observer-notice").classes(
-                "w-full parley-interaction-notice").props('role="status"')
-            self.notice.set_visibility(False)
+            with ui.row().classes("w-full items-center no-wrap gap-2 "
+                                  "parley-interaction-notice") as self.notice_row:
+                self.notice = tid(ui.label(), "observer-notice").classes("col").props(
+                    'role="status"')
+                if on_close is not None:
+                    tid(ui.button("Close", icon="close", on_click=on_close),
+                        "observer-close").props("flat dense no-caps")
+            self.notice_row.set_visibility(False)
             with ui.column().classes("w-full gap-0 q-pa-md"):
                 self.transcript = Transcript(
                     "Contact", self.zone, settings.section("transcript").get("colours", {}),
@@ -104,8 +115,8 @@ class ObserverView:
                 if panel_builder is not None:
                     panel_builder(self.panel)
         follow(services.bus, self._on_event, MessageReceived, MessageSent,
-               InternalMessagePosted, InteractionUpdated, InteractionExpired, InteractionDone,
-               owner=self.card)
+               InternalMessagePosted, InteractionUpdated, InteractionExpired, owner=self.card)
+        follow(services.bus, self._on_done, InteractionDone, owner=self.card)
         background_tasks.create(self._load(first=True), name="observer-load")
 
     def _media(self, message: Message) -> None:
@@ -115,6 +126,10 @@ class ObserverView:
         if getattr(event, "interaction_id", None) == self.interaction_id:
             self.refresh()
 
+    def _on_done(self, event: InteractionDone) -> None:
+        if event.interaction_id == self.interaction_id:
+            self.end("The interaction is closed.", STATE_TEXT["done"], state="done")
+
     def refresh(self) -> None:
         """Reload the state and any new transcript lines (off the event loop)."""
         if not self.gone:
@@ -122,7 +137,21 @@ class ObserverView:
 
     def show_notice(self, text: str) -> None:
         self.notice.set_text(text)
-        self.notice.set_visibility(bool(text))
+        self.notice_row.set_visibility(bool(text))
+
+    def end(self, text: str, label: str, state: str | None = None) -> None:
+        """The view stops following the interaction, at once and for good: read-only,
+        saying why (``text``) and how it ended (``label`` in the state chip)."""
+        if self.card.is_deleted:
+            return
+        first = not self.gone
+        self.gone = True
+        self.show_notice(text)
+        self.state.set_text(label)
+        set_props(self.card, data_ended=True, **({"data_state": state} if state else {}))
+        self.panel.set_visibility(False)  # no chat, End or Lower on something over
+        if first and self.on_gone is not None:
+            self.on_gone()
 
     def _read(self, first: bool) -> tuple[Interaction, list[Message], dict[int, str]]:
         """Worker thread: the interaction, its transcript and (first time) agents' names."""
@@ -136,9 +165,10 @@ class ObserverView:
         try:
             interaction, messages, names = await run.io_bound(self._read, first)
         except HandlingError:
-            self._lost("You can no longer see this interaction.")
+            if not self.gone:  # an end that said why stays as it was
+                self.end("You can no longer see this interaction.", "Ended")
             return
-        if self.card.is_deleted:
+        if self.card.is_deleted or self.gone:  # ended while this was read
             return
         self.transcript.names.update(names)
         self.transcript.contact_label = interaction.contact_label
@@ -151,14 +181,7 @@ class ObserverView:
         if fresh:
             lines = await run.io_bound(self.transcript.lines, fresh)
             self.transcript.add(fresh, lines)
-        if interaction.state not in OWNED_STATES:
-            self.show_notice("The interaction is closed." if interaction.state.value == "done"
-                             else "Nobody is handling this interaction now.")
-
-    def _lost(self, text: str) -> None:
-        if self.gone or self.card.is_deleted:
-            return
-        self.gone = True
-        self.show_notice(text)
-        if self.on_gone is not None:
-            self.on_gone()
+        if interaction.state is State.DONE:
+            self.end("The interaction is closed.", STATE_TEXT["done"])
+        elif interaction.state not in OWNED_STATES:
+            self.show_notice("Nobody is handling this interaction now.")

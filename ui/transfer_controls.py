@@ -9,6 +9,7 @@ the window, a consultation opens or closes the panel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from nicegui import background_tasks, run, ui
@@ -245,14 +246,24 @@ def attach_transfer(window: InteractionWindow) -> TransferControls:
 
 
 def consultant_view(services: Services, agent: Agent, consultation: Consultation,
-                    names: dict[int, str]) -> ObserverView:
+                    names: dict[int, str], on_close: Callable[[], None] | None = None,
+                    ) -> ObserverView:
     """What the consulted agent sees: the contact transcript, read-only and live, with the
-    consultation panel under it."""
+    consultation panel under it. When the consultation ends (either side, Done, a
+    transfer) the view turns read-only at once and says why; ``on_close`` closes it."""
     owner = names.get(consultation.owner_id, "a colleague")
 
     def panel(column: ui.column) -> None:
         with column:
             ConsultPanel(services, agent, consultation, names)
 
-    return ObserverView(services, agent, consultation.interaction_id,
-                        f"Consultation with {owner}", panel_builder=panel)
+    view = ObserverView(services, agent, consultation.interaction_id,
+                        f"Consultation with {owner}", panel_builder=panel, on_close=on_close)
+
+    def ended(event: ConsultationChanged) -> None:
+        if event.consultation_id == consultation.id and not event.active:
+            view.end(f"{event.reason or 'The consultation ended.'} You no longer follow "
+                     "this interaction.", "Consultation ended")
+
+    follow(services.bus, ended, ConsultationChanged, owner=view.card)
+    return view

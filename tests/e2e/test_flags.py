@@ -100,3 +100,32 @@ def test_alice_flags_sam_answers_and_lowers(browser: Browser, base_url: str, sho
     expect(alice.interaction()).to_have_count(0)
     alice.log_out()
     sam.log_out()
+
+
+def test_sams_view_closes_when_alice_clicks_done(browser: Browser, base_url: str, shot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12, defect 1 (supervisor): Done ends the observer view at once."""
+    api = ParleyApi(base_url)
+    alice = Desktop.log_in(browser, base_url, "alice")
+    sam = Desktop.log_in(browser, base_url, "sam")
+    flags = FlagsPage(sam.page).open_from_nav()
+    alice.go_ready()
+    interaction_id = api.inbound("My parcel never came.", CONTACT, SESSION_NUMBER,
+                                 message_id="flag-e2e-done-1")
+    window = alice.accept(interaction_id)
+    window.get_by_test_id("flag-supervisor").click()
+    dialog = alice.page.get_by_test_id("flag-dialog")
+    dialog.get_by_test_id("flag-message").fill("Customer wants a second parcel.")
+    dialog.get_by_test_id("flag-raise").click()
+    observer = flags.open(interaction_id)
+    expect(observer.get_by_test_id("observer-state")).to_have_text("Connected")
+    expect(observer.get_by_test_id("flag-input")).to_be_visible()
+
+    window.close_with_done()
+    observer.expect_ended("Closed", "The interaction is closed.",
+                          ("flag-input", "flag-send", "flag-lower"))
+    expect(observer.root).to_have_attribute("data-state", "done")
+    expect(observer.notice).to_have_text("The interaction is closed.")  # nothing else
+    expect(flags.row(interaction_id)).to_have_count(0)
+    shot("sam-after-done", sam.page)
+    alice.log_out()
+    sam.log_out()

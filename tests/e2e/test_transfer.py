@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.pages import Desktop, ParleyApi
+from tests.e2e.pages import Desktop, ObserverView, ParleyApi
 from tests.e2e.server import ServerProcess
 
 JORDAN = "+14155550123"
@@ -138,4 +138,46 @@ def test_queue_transfer_and_consultation_both_ways(
     shot("queue-transfer-sender", alice.page, full_page=False)
     alice.close_menu()
     for desk in (alice, bob, carol_page):
+        desk.log_out()
+
+
+def test_the_consultants_view_ends_when_the_consultation_does(
+    browser: Browser, fresh_server: ServerProcess, shot
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12, defect 1: bob consults alice; when bob ends it (or closes the interaction
+    with Done) alice's view turns read-only at once and says why."""
+    url = fresh_server.url
+    api = ParleyApi(url)
+    bob = Desktop.log_in(browser, url, "bob")
+    bob.go_ready()
+    interaction_id = api.inbound("Can I change my delivery address?", JORDAN, SESSION)
+    window = bob.accept(interaction_id)
+    alice = Desktop.log_in(browser, url, "alice")
+
+    def consult_alice() -> ObserverView:
+        window.open_consult().pick("Alice Anders", "consult")
+        alice.preview(interaction_id).get_by_test_id("preview-accept").click()
+        view = ObserverView.on(alice.page)
+        expect(view.root).to_have_attribute("data-ended", "false")
+        expect(view.get_by_test_id("observer-state")).to_have_text("Connected")
+        expect(view.get_by_test_id("consult-input")).to_be_visible()
+        return view
+
+    view = consult_alice()
+    window.consult_panel().end()
+    view.expect_ended("Consultation ended", "Bob Brooks ended the consultation.",
+                      ("consult-input", "consult-send", "consult-end"))
+    expect(alice.bar_item(interaction_id)).to_have_count(0)
+    shot("consultant-after-end", alice.page)
+    view.get_by_test_id("observer-close").click()
+    expect(view.root).to_have_count(0)
+
+    # again, and this time bob closes the interaction while the consultation is open
+    view = consult_alice()
+    window.choose_disposition("Resolved")
+    window.close_with_done()
+    view.expect_ended("Consultation ended",
+                      "The interaction was closed; the consultation ended.", ("consult-input",))
+    shot("consultant-after-done", alice.page)
+    for desk in (alice, bob):
         desk.log_out()

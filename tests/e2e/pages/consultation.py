@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 
 class ConsultPanel:
@@ -52,3 +52,12 @@ class ObserverView:
 
     def consult_panel(self) -> ConsultPanel:
         return ConsultPanel(self.root.get_by_test_id("consult-panel"))
+
+    def expect_ended(self, label: str, notice: str, controls: tuple[str, ...] = ()) -> None:
+        """The view no longer follows the interaction: marked ended, ``label`` in the state
+        chip, ``notice`` saying why, and the feature ``controls`` (test ids) gone."""
+        expect(self.root).to_have_attribute("data-ended", "true")
+        expect(self.root.get_by_test_id("observer-state")).to_have_text(label)
+        expect(self.notice).to_contain_text(notice)
+        for control in controls:
+            expect(self.root.get_by_test_id(control)).to_be_hidden()
