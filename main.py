@@ -101,6 +101,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
             "inactivity_timeout_seconds", 900),
         max_parts=settings.section("sms").get("max_parts", 10),
         recent_days=settings.section("contact_history").get("recent_days", 7),
+        notifications=notifications,
     )
     handling.on_done(lambda _interaction: routing.route_waiting())  # capacity freed
     routing.on_accept(lambda offer: handling.started(offer.interaction_id, offer.agent_id))

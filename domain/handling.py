@@ -42,6 +42,7 @@ from domain.interactions import (
     Party,
     State,
 )
+from domain.notifications import Level
 from domain.queues import Mode
 from domain.scheduler import Deadline, Scheduler
 from domain.sms import SmsSplit, split_sms
@@ -67,6 +68,15 @@ class SendResult:
     split: SmsSplit
     closed: bool  # page mode: the interaction is Done
     wrap_up: bool  # page mode with a disposition still to set
+
+
+@dataclass(frozen=True)
+class Elapsed:
+    """How long an interaction has been handled, and whether that still counts on (it
+    stops when a session expires or the interaction is closed)."""
+
+    seconds: float
+    running: bool
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,12 @@ class AgentLookup(Protocol):
     def get(self, agent_id: int) -> Agent | None: ...
 
 
+class Notifier(Protocol):
+    """My Messages (domain.desktop.NotificationService)."""
+
+    def notify(self, agent_id: int, text: str, level: Level = Level.INFO) -> object: ...
+
+
 class Reference(Protocol):
     def disposition_codes(self) -> list[DispositionCode]: ...
 
@@ -147,8 +163,10 @@ class HandlingService:
         session_timeout_seconds: float = 900,
         max_parts: int = 10,
         recent_days: int = 7,
+        notifications: Notifier | None = None,
     ) -> None:
         self._repo = repo
+        self._notifications = notifications
         self._bus = bus
         self._clock = clock
         self._gateway = gateway
@@ -340,12 +358,15 @@ class HandlingService:
             self._scheduler.cancel(SESSION_EXPIRY, interaction_id)
             self._scheduler.schedule(SESSION_EXPIRY, interaction_id, at + self.session_timeout)
 
+    def _expires_at(self, interaction: Interaction) -> datetime:
+        last = interaction.last_activity_at or interaction.accepted_at or interaction.created_at
+        return last + self.session_timeout
+
     def _on_expiry_deadline(self, deadline: Deadline) -> None:
         interaction = self._repo.get(deadline.ref)
         if interaction is None or interaction.state is not State.ACTIVE:
             return
-        last = interaction.last_activity_at or interaction.accepted_at or interaction.created_at
-        if last + self.session_timeout > self._clock.now():
+        if self._expires_at(interaction) > self._clock.now():
             return  # activity since: a newer deadline is pending
         if self._repo.set_state(interaction.id, State.EXPIRED, [State.ACTIVE]) is None:
             return
@@ -355,6 +376,26 @@ class HandlingService:
             self._clock.now(),
         )
         self._bus.publish(InteractionExpired(interaction.id, interaction.owner_id))
+        if self._notifications is not None and interaction.owner_id is not None:
+            self._notifications.notify(interaction.owner_id, self.expiry_text(interaction),
+                                       Level.WARNING)
+
+    def expiry_text(self, interaction: Interaction) -> str:
+        """What the agent reads about an expired session, naming the contact."""
+        return (f"Your session with {interaction.contact_label} expired after "
+                f"{duration_text(self.session_timeout.total_seconds())} without a message. "
+                "Click Done to close it.")
+
+    def elapsed(self, interaction: Interaction, now: datetime | None = None) -> Elapsed:
+        """The interaction's elapsed time since it was accepted; it stops counting when a
+        session expires (at the moment its silence ran out) or the interaction closes."""
+        start = interaction.accepted_at or interaction.created_at
+        now = now or self._clock.now()
+        if interaction.state is State.EXPIRED:
+            return Elapsed((self._expires_at(interaction) - start).total_seconds(), False)
+        if interaction.state is State.DONE:
+            return Elapsed(((interaction.ended_at or now) - start).total_seconds(), False)
+        return Elapsed((now - start).total_seconds(), True)
 
     # -- wrap-up --------------------------------------------------------------------------
 
@@ -454,6 +495,21 @@ class HandlingService:
         with self._locks_guard:
             self._send_locks.pop(interaction.id, None)
         return finished
+
+
+def duration_text(seconds: float) -> str:
+    """A configured duration in words: "15 minutes", "1 hour 30 minutes", "90 seconds"."""
+    seconds = round(seconds)
+
+    def count(n: int, unit: str) -> str:
+        return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+    if seconds < 60 or seconds % 60:
+        return count(seconds, "second")
+    hours, minutes = divmod(seconds // 60, 60)
+    if not hours:
+        return count(minutes, "minute")
+    return count(hours, "hour") + (f" {count(minutes, 'minute')}" if minutes else "")
 
 
 def sendable(text: str, max_parts: int) -> tuple[str, SmsSplit]:

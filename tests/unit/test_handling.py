@@ -15,6 +15,7 @@ from domain.agents import Agent
 from domain.case_data import CaseDataField, FieldKind
 from domain.clock import FakeClock
 from domain.contacts import Contact, ContactPhone
+from domain.desktop import NotificationService
 from domain.dispositions import DispositionCode
 from domain.events import (
     InteractionDone,
@@ -26,8 +27,10 @@ from domain.handling import (
     MAX_CASE_VALUE,
     MAX_NOTE,
     SESSION_EXPIRY,
+    Elapsed,
     HandlingError,
     HandlingService,
+    duration_text,
     is_web_address,
 )
 from domain.interactions import (
@@ -38,6 +41,7 @@ from domain.interactions import (
     Party,
     State,
 )
+from domain.notifications import Level
 from domain.queues import Mode
 from domain.scheduler import Scheduler
 
@@ -47,6 +51,7 @@ from .fakes import (
     FakeDirectoryRepository,
     FakeGateway,
     FakeInteractionRepo,
+    FakeNotificationRepository,
     FakePresenceRepository,
     RecordingBus,
 )
@@ -88,11 +93,14 @@ class World:
         self.deadlines = FakeDeadlineStore()
         self.scheduler = Scheduler(self.deadlines, self.clock)
         self.done_calls: list[Interaction] = []
+        self.notifications = NotificationService(FakeNotificationRepository(), self.bus,
+                                                 self.clock)
         self.service = HandlingService(
             self.repo, self.bus, self.clock,
             gateway=self.gateway if gateway else None,
             agents=self.agents, reference=self.directory, scheduler=self.scheduler,
             session_timeout_seconds=TIMEOUT, max_parts=max_parts, recent_days=7,
+            notifications=self.notifications,
         )
         self.service.on_done(self.done_calls.append)
 
@@ -327,6 +335,47 @@ def test_session_expires_after_the_configured_silence(world: World) -> None:
     assert world.bus.of(InteractionExpired) == [InteractionExpired(interaction.id,
                                                                    world.alice.id)]
     assert world.done_calls == []  # still the agent's until Done
+
+
+def test_expiry_tells_the_owner_in_my_messages_naming_the_contact(world: World) -> None:
+    """Issue 12, defect 4: an expired session shows wherever the interaction shows."""
+    interaction = world.accepted(Mode.SESSION)
+    world.advance(TIMEOUT)
+    notes = world.notifications.recent(world.alice.id)
+    assert [(n.text, n.level) for n in notes] == [
+        ("Your session with Jordan Lee expired after 15 minutes without a message. "
+         "Click Done to close it.", Level.WARNING)]
+    assert world.service.expiry_text(world.repo.get(interaction.id)) == notes[0].text  # type: ignore[arg-type]
+
+
+def test_an_unknown_senders_expiry_names_the_number(world: World) -> None:
+    interaction = world.interaction(mode=Mode.SESSION, number=STRANGER, contact_id=None)
+    world.service.started(interaction.id, world.alice.id)
+    world.advance(TIMEOUT)
+    assert world.notifications.recent(world.alice.id)[0].text.startswith(
+        f"Your session with {STRANGER} expired after 15 minutes")
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (900, "15 minutes"), (60, "1 minute"), (45, "45 seconds"), (1, "1 second"),
+    (90, "90 seconds"), (3600, "1 hour"), (5400, "1 hour 30 minutes"), (7200, "2 hours"),
+])
+def test_duration_text(seconds: float, text: str) -> None:
+    assert duration_text(seconds) == text
+
+
+def test_elapsed_time_runs_while_handled_and_stops_at_expiry(world: World) -> None:
+    interaction = world.accepted(Mode.SESSION)
+    world.clock.advance(125)
+    assert world.service.elapsed(world.repo.get(interaction.id)) == Elapsed(125, True)  # type: ignore[arg-type]
+    world.service.note_activity(interaction.id)  # a reply at 125 s restarts the silence
+    world.advance(TIMEOUT)
+    expired = world.repo.get(interaction.id)
+    assert expired is not None and expired.state is State.EXPIRED
+    stopped = Elapsed(125 + TIMEOUT, False)
+    assert world.service.elapsed(expired) == stopped
+    world.clock.advance(3600)  # it does not count on
+    assert world.service.elapsed(expired) == stopped
 
 
 def test_send_after_expiry_is_refused_with_a_clear_message(world: World) -> None:
