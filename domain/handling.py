@@ -377,14 +377,14 @@ class HandlingService:
         )
         self._bus.publish(InteractionExpired(interaction.id, interaction.owner_id))
         if self._notifications is not None and interaction.owner_id is not None:
-            self._notifications.notify(interaction.owner_id, self.expiry_text(interaction),
-                                       Level.WARNING)
+            self._notifications.notify(
+                interaction.owner_id, f"{self.expiry_text(interaction)} Click Done to close it.",
+                Level.WARNING)
 
     def expiry_text(self, interaction: Interaction) -> str:
         """What the agent reads about an expired session, naming the contact."""
         return (f"Your session with {interaction.contact_label} expired after "
-                f"{duration_text(self.session_timeout.total_seconds())} without a message. "
-                "Click Done to close it.")
+                f"{duration_text(self.session_timeout.total_seconds())} without a message.")
 
     def elapsed(self, interaction: Interaction, now: datetime | None = None) -> Elapsed:
         """The interaction's elapsed time since it was accepted; it stops counting when a
