@@ -34,6 +34,16 @@ class State(StrEnum):
 OWNED_STATES = (State.ACTIVE, State.WRAP_UP, State.EXPIRED)
 OPEN_STATES = (State.QUEUED, State.OFFERED, *OWNED_STATES)
 
+# What an agent reads for each state (the window's status, the Interaction Bar).
+STATE_LABELS = {
+    State.QUEUED: "Waiting in a queue",
+    State.OFFERED: "Being offered",
+    State.ACTIVE: "Connected",
+    State.WRAP_UP: "Wrap-up",
+    State.EXPIRED: "Session expired",
+    State.DONE: "Done",
+}
+
 
 class Party(StrEnum):
     CONTACT = "contact"
@@ -109,6 +119,17 @@ class Interaction:
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def kind_label(self) -> str:
+        """"SMS session", "SMS page", "MMS" (always page mode) or "Callback"."""
+        if self.channel is Channel.SMS:
+            return f"SMS {self.mode.value}"
+        return self.channel.value.upper() if self.channel is Channel.MMS else "Callback"
 
 
 @dataclass(frozen=True)

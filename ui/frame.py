@@ -14,6 +14,7 @@ from domain.notifications import Notification
 from domain.presence import Presence
 from domain.system import Services
 from ui.channel_status import channel_status
+from ui.elapsed import install_ticker
 from ui.interaction_bar import InteractionBar
 from ui.lesson_panel import lesson_panel
 from ui.my_messages import MyMessages
@@ -85,6 +86,7 @@ def desktop_frame(
     """Build the shell; the ``with`` body fills the workspace."""
     shell = Shell()
     add_styles()
+    install_ticker()  # elapsed times tick in the browser (ui/elapsed.py)
     ui.page_title("Parley")
     with ui.header().classes("parley-header items-center q-px-md q-py-xs gap-3"):
         ui.label("Parley").classes("text-h6 text-weight-bold").props('role="banner"')

@@ -16,6 +16,7 @@ from nicegui import background_tasks, run, ui
 
 from domain.agents import Agent
 from domain.events import (
+    ClockAdvanced,
     FlagChanged,
     InteractionDone,
     InteractionExpired,
@@ -34,6 +35,7 @@ from ui.callback_item import attach_callback
 from ui.case_data import CaseDataPanel
 from ui.compose import Compose
 from ui.contacts import attach_contact, history_link
+from ui.elapsed import elapsed_label, show_elapsed
 from ui.flag_panel import attach_flag
 from ui.live import follow
 from ui.mms import media_strip
@@ -43,19 +45,6 @@ from ui.transcript import Transcript
 from ui.transfer_controls import attach_transfer
 
 CHANNEL_ICONS = {"sms": "sms", "mms": "image", "callback": "event"}
-STATUS_TEXT = {
-    State.ACTIVE: "Connected",
-    State.WRAP_UP: "Wrap-up",
-    State.EXPIRED: "Session expired",
-    State.DONE: "Done",
-}
-
-
-def clock_text(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes = f"{rest // 60:02d}:{rest % 60:02d}"
-    return f"{hours}:{minutes}" if hours else minutes
 
 
 class InteractionWindow:
@@ -107,12 +96,11 @@ class InteractionWindow:
         attach_contact(self)  # Manual Contact Assignment (ui/contacts.py)
         self._show_state(interaction.state)
         attach_callback(self)
-        ui.timer(1.0, self._tick)
-        self._tick()
         attach_flag(self)
         follow(services.bus, self._on_message, MessageReceived, MessageSent,
                InternalMessagePosted, FlagChanged, owner=self.card)
         follow(services.bus, self._on_expired, InteractionExpired, owner=self.card)
+        follow(services.bus, self._on_clock, ClockAdvanced, owner=self.card)
         follow(services.bus, self._on_updated, InteractionUpdated, owner=self.card)
         # The contact's other interactions come and go: keep the matrix current.
         follow(services.bus, self._on_elsewhere, InteractionQueued, InteractionDone,
@@ -132,9 +120,10 @@ class InteractionWindow:
                 tid(ui.label(i.contact_number), "interaction-contact-phone").classes(
                     "text-grey-8"
                 )
-            self.elapsed = tid(ui.label(), "interaction-elapsed").classes(
-                "parley-chip parley-elapsed"
-            ).props('aria-label="Elapsed time"')
+            # ticks in the browser (ui/elapsed.py); stops when a session expires
+            self.elapsed = tid(elapsed_label(self.services.handling.elapsed(i)),
+                               "interaction-elapsed").classes("parley-chip").props(
+                'aria-label="Elapsed time"')
             self.status = tid(ui.label(), "interaction-status").classes("parley-chip")
             ui.label(f"{i.channel.value.upper()} · {i.mode.value.title()} mode").classes(
                 "parley-chip"
@@ -191,17 +180,18 @@ class InteractionWindow:
 
     # -- state ----------------------------------------------------------------------------
 
-    def _tick(self) -> None:
-        start = self.interaction.accepted_at or self.interaction.created_at
-        self.elapsed.set_text(clock_text((self.services.clock.now() - start).total_seconds()))
+    def _show_elapsed(self) -> None:
+        show_elapsed(self.elapsed, self.services.handling.elapsed(self.interaction))
 
     def _show_state(self, state: State) -> None:
         self.interaction = replace(self.interaction, state=state)
         set_props(self.card, data_state=state.value)
-        self.status.set_text(STATUS_TEXT.get(state, state.value.title()))
+        self.status.set_text(self.interaction.state_label)
+        self._show_elapsed()
         if state is State.EXPIRED:
             self.compose.set_enabled(False, "The session expired. Click Done to close it.")
-            self.show_notice("The session expired: no messages for a while. Click Done.")
+            self.show_notice(f"{self.services.handling.expiry_text(self.interaction)} "
+                             "Click Done to close it.")
         elif state is State.WRAP_UP:
             self.compose.set_enabled(False, "Reply sent. Set a disposition, then click Done.")
             self.show_notice("Reply sent. Set a disposition code, then click Done.")
@@ -325,8 +315,25 @@ class InteractionWindow:
 
     def _on_expired(self, event: InteractionExpired) -> None:
         if event.interaction_id == self.interaction.id:
-            self._show_state(State.EXPIRED)
-            background_tasks.create(self._refresh_transcript(), name="transcript-refresh")
+            background_tasks.create(self._expired(), name="interaction-expired")
+
+    async def _expired(self) -> None:
+        """Read it again first: the elapsed time stops where its silence ran out, which
+        replies since the window opened have moved."""
+        try:
+            fresh = await run.io_bound(self.services.handling.owned, self.interaction.id,
+                                       self.agent.id)
+        except HandlingError:
+            return
+        if self.card.is_deleted or fresh is None:
+            return
+        self.interaction = fresh
+        self._show_state(State.EXPIRED)
+        await self._refresh_transcript()
+
+    def _on_clock(self, _event: ClockAdvanced) -> None:
+        """A test moved the application clock: the elapsed time starts from it again."""
+        self._show_elapsed()
 
     def _on_updated(self, event: InteractionUpdated) -> None:
         if event.interaction_id != self.interaction.id:

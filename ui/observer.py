@@ -54,14 +54,7 @@ from ui.transcript import Transcript
 
 PanelBuilder = Callable[[ui.column], None]
 
-STATE_TEXT = {
-    "queued": "Waiting in a queue",
-    "offered": "Being offered",
-    "active": "Connected",
-    "wrap_up": "Wrap-up",
-    "expired": "Session expired",
-    "done": "Closed",
-}
+CLOSED = "Closed"  # what a viewer reads of a done interaction
 
 
 class ObserverView:
@@ -128,7 +121,7 @@ class ObserverView:
 
     def _on_done(self, event: InteractionDone) -> None:
         if event.interaction_id == self.interaction_id:
-            self.end("The interaction is closed.", STATE_TEXT["done"], state="done")
+            self.end("The interaction is closed.", CLOSED, state="done")
 
     def refresh(self) -> None:
         """Reload the state and any new transcript lines (off the event loop)."""
@@ -175,13 +168,13 @@ class ObserverView:
         self.interaction = interaction
         self.contact_name.set_text(interaction.contact_label)
         self.contact_phone.set_text(interaction.contact_number)
-        self.state.set_text(STATE_TEXT.get(interaction.state.value, interaction.state.value))
+        self.state.set_text(interaction.state_label)
         set_props(self.card, data_state=interaction.state.value)
         fresh = self.transcript.fresh(messages)
         if fresh:
             lines = await run.io_bound(self.transcript.lines, fresh)
             self.transcript.add(fresh, lines)
         if interaction.state is State.DONE:
-            self.end("The interaction is closed.", STATE_TEXT["done"])
+            self.end("The interaction is closed.", CLOSED)
         elif interaction.state not in OWNED_STATES:
             self.show_notice("Nobody is handling this interaction now.")
