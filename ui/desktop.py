@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from domain.agents import Agent
-from domain.events import ConsultationChanged, InteractionAccepted
+from domain.events import ConsultationChanged, InteractionAccepted, InteractionExpired
+from domain.handling import HandlingError
 from domain.interactions import Interaction
 from domain.system import Services
 from ui.callbacks import CallbacksView
@@ -58,9 +59,11 @@ class Workspace:
         self.agent = agent
         self.shell = shell
         self.area = tid(ui.column(), "workspace").classes("w-full gap-2")
+        self.minimised: str | None = None  # the session the workspace says is in the bar
         shell.open_interaction = lambda i: background_tasks.create(self.open(i), name="open")
         follow(services.bus, self._accepted, InteractionAccepted)
         follow(services.bus, self._consulted, ConsultationChanged)
+        follow(services.bus, self._expired, InteractionExpired)
         wanted = request.query_params.get("interaction")
         background_tasks.create(self.open(wanted), name="workspace-open")
 
@@ -72,8 +75,24 @@ class Workspace:
         if event.consultant_id == self.agent.id and event.active:
             background_tasks.create(self.open(event.interaction_id), name="open-consult")
 
+    def _expired(self, event: InteractionExpired) -> None:
+        if event.interaction_id == self.minimised and event.owner_id == self.agent.id:
+            background_tasks.create(self._minimised_expired(event.interaction_id),
+                                    name="minimised-expired")
+
+    async def _minimised_expired(self, interaction_id: str) -> None:
+        try:
+            interaction = await run.io_bound(self.services.handling.owned, interaction_id,
+                                             self.agent.id)
+        except HandlingError:
+            return
+        if interaction is not None and self.minimised == interaction_id:
+            self._draw_minimised("timer_off", f"{self.services.handling.expiry_text(interaction)}"
+                                 " Open it from the Interaction Bar to close it.", expired=True)
+
     async def open(self, interaction_id: str | None) -> None:
         owned, consults, names = await run.io_bound(self._load, self.agent.id) or ([], [], {})
+        self.minimised = None
         chosen = next((i for i in owned if i.id == interaction_id), None)
         consult = next((c for c, i in consults if i.id == interaction_id), None)
         if chosen is None and consult is None and owned and interaction_id is None:
@@ -105,16 +124,22 @@ class Workspace:
 
     def minimise(self, interaction_id: str) -> None:
         """Session mode after Send: the window goes to the Interaction Bar."""
-        self.area.clear()
-        with self.area:
-            with tid(ui.column(), "workspace-minimised").classes(
-                "w-full items-center q-mt-xl gap-2"
-            ):
-                ui.icon("minimize", size="2rem").classes("text-grey-5")
-                ui.label("Sent. The session is in the Interaction Bar: click it to restore."
-                         ).classes("text-grey-8")
+        self.minimised = interaction_id
+        self._draw_minimised(
+            "minimize", "Sent. The session is in the Interaction Bar: click it to restore.")
         if self.shell.bar:
             self.shell.bar.select(None)
+
+    def _draw_minimised(self, icon: str, text: str, expired: bool = False) -> None:
+        self.area.clear()
+        with self.area:
+            with tid(ui.column(), "workspace-minimised", interaction_id=self.minimised,
+                     expired=str(expired).lower()).classes(
+                "w-full items-center q-mt-xl gap-2"
+            ):
+                ui.icon(icon, size="2rem").classes("text-negative" if expired else "text-grey-5")
+                ui.label(text).classes("text-grey-9" if expired else "text-grey-8").props(
+                    'role="status"')
 
     def empty(self) -> None:
         with ui.column().classes("w-full items-center q-mt-xl gap-2"):
