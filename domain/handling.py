@@ -46,6 +46,7 @@ from domain.notifications import Level
 from domain.queues import Mode
 from domain.scheduler import Deadline, Scheduler
 from domain.sms import SmsSplit, split_sms
+from domain.wording import duration
 
 log = logging.getLogger(__name__)
 SESSION_EXPIRY = "session_expiry"
@@ -384,7 +385,7 @@ class HandlingService:
     def expiry_text(self, interaction: Interaction) -> str:
         """What the agent reads about an expired session, naming the contact."""
         return (f"Your session with {interaction.contact_label} expired after "
-                f"{duration_text(self.session_timeout.total_seconds())} without a message.")
+                f"{duration(self.session_timeout.total_seconds())} without a message.")
 
     def elapsed(self, interaction: Interaction, now: datetime | None = None) -> Elapsed:
         """The interaction's elapsed time since it was accepted; it stops counting when a
@@ -495,21 +496,6 @@ class HandlingService:
         with self._locks_guard:
             self._send_locks.pop(interaction.id, None)
         return finished
-
-
-def duration_text(seconds: float) -> str:
-    """A configured duration in words: "15 minutes", "1 hour 30 minutes", "90 seconds"."""
-    seconds = round(seconds)
-
-    def count(n: int, unit: str) -> str:
-        return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
-
-    if seconds < 60 or seconds % 60:
-        return count(seconds, "second")
-    hours, minutes = divmod(seconds // 60, 60)
-    if not hours:
-        return count(minutes, "minute")
-    return count(hours, "hour") + (f" {count(minutes, 'minute')}" if minutes else "")
 
 
 def sendable(text: str, max_parts: int) -> tuple[str, SmsSplit]:

@@ -30,7 +30,6 @@ from domain.handling import (
     Elapsed,
     HandlingError,
     HandlingService,
-    duration_text,
     is_web_address,
 )
 from domain.interactions import (
@@ -356,14 +355,6 @@ def test_an_unknown_senders_expiry_names_the_number(world: World) -> None:
     world.advance(TIMEOUT)
     assert world.notifications.recent(world.alice.id)[0].text.startswith(
         f"Your session with {STRANGER} expired after 15 minutes")
-
-
-@pytest.mark.parametrize(("seconds", "text"), [
-    (900, "15 minutes"), (60, "1 minute"), (45, "45 seconds"), (1, "1 second"),
-    (90, "90 seconds"), (3600, "1 hour"), (5400, "1 hour 30 minutes"), (7200, "2 hours"),
-])
-def test_duration_text(seconds: float, text: str) -> None:
-    assert duration_text(seconds) == text
 
 
 def test_elapsed_time_runs_while_handled_and_stops_at_expiry(world: World) -> None:
