@@ -137,7 +137,7 @@ class PreviewStack:
                 )
                 if preview.transfer_text:
                     with ui.row().classes("items-center no-wrap gap-1 parley-preview-transfer"):
-                        ui.icon("forward_to_inbox", size="1.1rem")
+                        ui.icon("switch_account", size="1.1rem")  # as the Transfer button
                         tid(ui.label(preview.transfer_text), "preview-transfer",
                             transferred_by=preview.transferred_by or "",
                             transferred_to=preview.transferred_to or "")
