@@ -152,8 +152,8 @@ class Transcript:
         else:
             fresh = self.fresh(messages)
             pairs = list(zip(fresh, self.lines(fresh), strict=True))
-        if not pairs:
-            return 0
+        if not pairs or self.box.is_deleted or self.box.client.is_deleted:
+            return 0  # nothing new, or the page went away while the lines were read
         batch: list[str] = []
         with self.box:
             for message, line in pairs:
