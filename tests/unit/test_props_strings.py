@@ -175,12 +175,15 @@ def test_set_props_refuses_names_that_are_code_or_addresses(keyword: str) -> Non
 
 
 def test_set_props_with_a_real_element_sends_the_value_unparsed() -> None:
-    from nicegui import ui
+    from nicegui import Client, ui
 
     from ui.testids import tid
 
-    label = tid(ui.label("x"), "contact-row-name", contact_id=f"7{PAYLOAD}")
-    set_props(label, aria_label=PAYLOAD)
+    # A client of its own: the element does not depend on what an earlier test left in
+    # NiceGUI's slot stack (it failed after a UI test in the same process).
+    with Client(ui.page("/props-check")) as client, client.content:
+        label = tid(ui.label("x"), "contact-row-name", contact_id=f"7{PAYLOAD}")
+        set_props(label, aria_label=PAYLOAD)
 
     assert label.props["aria-label"] == PAYLOAD
     assert label.props["data-contact-id"] == f"7{PAYLOAD}"
