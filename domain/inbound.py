@@ -48,6 +48,15 @@ class InboundMedia:
 
 
 @dataclass(frozen=True)
+class LinkedMedia:
+    """An image the gateway only linked to (a Twilio MMS): fetched after the message is
+    stored, so the gateway's webhook is answered at once (domain/linked_media.py)."""
+
+    url: str
+    content_type: str
+
+
+@dataclass(frozen=True)
 class InboundRequest:
     message_id: str
     sender: str
@@ -56,6 +65,7 @@ class InboundRequest:
     media: tuple[InboundMedia, ...] = ()
     training: bool = False  # lesson traffic: kept out of real queues, history and reports
     target_agent_id: int | None = None  # offered only to this agent (a lesson's trainee)
+    linked_media: tuple[LinkedMedia, ...] = ()  # still to fetch: the message is an MMS
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,11 @@ class InboundResult:
     message_id: str
     duplicate: bool = False
     joined: bool = False  # added to an open session instead of starting an interaction
+
+
+# Called with (interaction id, stored message id, links) once a message with linked media
+# is stored; it fetches them and offers the interaction (domain/linked_media.py).
+LinkedMediaListener = Callable[[str, int, tuple[LinkedMedia, ...]], None]
 
 
 @dataclass(frozen=True)
@@ -125,9 +140,10 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
-def parse_inbound(payload: Any) -> InboundRequest:
+def parse_inbound(payload: Any, linked_media: tuple[LinkedMedia, ...] = ()) -> InboundRequest:
     """Validate a decoded JSON body (CONTRACTS.md); raise :class:`InboundError` on bad input.
 
+    ``linked_media`` are images a gateway only linked to (Twilio): they count as media.
     CPU work (base64) happens here: call it off the event loop.
     """
     if not isinstance(payload, dict):
@@ -155,12 +171,13 @@ def parse_inbound(payload: Any) -> InboundRequest:
         raw_media = []
     if not isinstance(raw_media, list):
         raise InboundError(400, "media must be a list")
-    if len(raw_media) > MAX_MEDIA:
+    if len(raw_media) + len(linked_media) > MAX_MEDIA:
         raise InboundError(413, f"at most {MAX_MEDIA} images per message")
     media = tuple(_parse_media(i, item) for i, item in enumerate(raw_media))
-    if not text.strip() and not media:
+    if not text.strip() and not media and not linked_media:
         raise InboundError(400, "a message needs text or at least one image")
-    return InboundRequest(message_id, payload["from"], payload["to"], text, media)
+    return InboundRequest(message_id, payload["from"], payload["to"], text, media,
+                          linked_media=linked_media)
 
 
 def _parse_media(index: int, item: Any) -> InboundMedia:
@@ -185,6 +202,14 @@ def _parse_media(index: int, item: Any) -> InboundMedia:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise InboundError(400, f"{where}.data_base64 is not valid base64") from exc
+    return check_image(where, content_type, filename, data)
+
+
+def check_image(where: str, content_type: str, filename: str, data: bytes) -> InboundMedia:
+    """The limits every inbound image meets, however it arrived: at most 5 MB, a JPEG,
+    PNG, GIF or WebP whose bytes are what its type says. Raises :class:`InboundError`."""
+    if content_type not in IMAGE_TYPES:
+        raise InboundError(400, f"{where} is {content_type}, not one of {', '.join(IMAGE_TYPES)}")
     if len(data) > MAX_MEDIA_BYTES:
         raise InboundError(413, f"{where} is larger than 5 MB")
     sniffed = _sniff(data)
@@ -221,6 +246,7 @@ class InboundService:
         self._join_listeners: list[Callable[[str], None]] = []
         self._centres: dict[str, CentreNumber] = {}
         self._centres_read = float("-inf")
+        self._linked_listener: LinkedMediaListener | None = None
 
     def _centre(self, number: str) -> CentreNumber | None:
         """Centre numbers change rarely: read them at most every few seconds, and again
@@ -235,12 +261,19 @@ class InboundService:
         """Call ``listener(interaction_id)`` when a text joins an open session."""
         self._join_listeners.append(listener)
 
+    def on_linked_media(self, listener: LinkedMediaListener) -> None:
+        """Who fetches linked media; it also offers such an interaction (after the first
+        fetch, so the agent sees the images with the text)."""
+        self._linked_listener = listener
+
     def receive(self, request: InboundRequest) -> InboundResult:
         """Store a validated inbound message, then join it to a session or route it.
 
         Everything is committed before this returns (a 2xx means stored).
         """
-        if request.media:
+        if request.linked_media and self._linked_listener is None:
+            raise InboundError(400, "this gateway cannot fetch linked media")
+        if request.media or request.linked_media:
             # Text duplicates are caught by the unique provider id when stored; with
             # images, look first so a retried MMS does not write its files again.
             existing = self._repo.find_inbound(request.message_id)
@@ -253,8 +286,8 @@ class InboundService:
                 return InboundResult(existing, request.message_id, duplicate=True)
             raise InboundError(400, f"'to' {request.to} is not one of this centre's numbers")
         contact_id = self._directory.contact_id_by_phone(request.sender)
-        channel = Channel.MMS if request.media else Channel.SMS
-        mode = Mode.PAGE if request.media else centre.mode  # MMS is always page mode
+        channel = Channel.MMS if request.media or request.linked_media else Channel.SMS
+        mode = Mode.PAGE if channel is Channel.MMS else centre.mode  # MMS is always page mode
         saved: list[MediaItem] = []
         try:
             for item in request.media:
@@ -291,15 +324,23 @@ class InboundService:
             self._bus.publish(
                 MessageReceived(stored.interaction_id, stored.message_id, stored.owner_id)
             )
+        elif request.linked_media and self._linked_listener is not None:
+            self._bus.publish(InteractionQueued(stored.interaction_id, request.sender))
+            self._linked_listener(stored.interaction_id, stored.message_id,
+                                  request.linked_media)
         else:
             self._bus.publish(InteractionQueued(stored.interaction_id, request.sender))
-            try:
-                self._route(stored.interaction_id)
-            except Exception:
-                # Stored and committed: the gateway must get its 2xx. The interaction
-                # waits in the queue and is offered when routing next runs.
-                log.exception("routing failed for inbound interaction %s", stored.interaction_id)
+            self.offer(stored.interaction_id)
         return InboundResult(stored.interaction_id, request.message_id, joined=stored.joined)
+
+    def offer(self, interaction_id: str) -> None:
+        """Offer a stored interaction to an agent if one is free (it waits otherwise)."""
+        try:
+            self._route(interaction_id)
+        except Exception:
+            # Stored and committed: the gateway must get its 2xx. The interaction
+            # waits in the queue and is offered when routing next runs.
+            log.exception("routing failed for inbound interaction %s", interaction_id)
 
     def _case_data(self, request: InboundRequest, contact_id: int | None) -> dict[str, Any]:
         values = {"number": request.sender, "contact_id": str(contact_id or ""),

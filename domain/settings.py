@@ -21,6 +21,60 @@ class SettingsError(ValueError):
     """A setting is missing or wrong; the message names it."""
 
 
+# --- carrier gateway (issue 13) ---
+GATEWAYS = ("simulator", "kannel", "twilio")
+
+
+def _gateway(env: Mapping[str, str]) -> str:
+    gateway = env.get("PARLEY_GATEWAY", "simulator").strip().lower() or "simulator"
+    if gateway not in GATEWAYS:
+        raise SettingsError(
+            f"PARLEY_GATEWAY must be one of {', '.join(GATEWAYS)}, got {gateway!r}.")
+    return gateway
+
+
+def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
+    url = env.get(name, "").strip() or default
+    if not url.startswith(("http://", "https://")) or len(url) < 10:
+        raise SettingsError(f"{name} must be an http:// or https:// URL, got {url!r}.")
+    return url.rstrip("/")
+
+
+# --- Twilio (issue 13) ---
+DEFAULT_TWILIO_API_BASE = "https://api.twilio.com"
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    """The Twilio account Parley sends as (and whose signatures it checks)."""
+
+    account_sid: str
+    auth_token: str
+    messaging_service_sid: str | None  # send through a Messaging Service instead of From
+    api_base: str  # Twilio's REST API; tests point it at a local stand-in
+
+
+def _twilio(env: Mapping[str, str]) -> TwilioSettings:
+    missing = [name for name in ("PARLEY_TWILIO_ACCOUNT_SID", "PARLEY_TWILIO_AUTH_TOKEN")
+               if not env.get(name, "").strip()]
+    if missing:
+        raise SettingsError(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} required with "
+            "PARLEY_GATEWAY=twilio (Account SID and Auth Token from the Twilio console).")
+    sid = env["PARLEY_TWILIO_ACCOUNT_SID"].strip()
+    if not sid.startswith("AC"):
+        raise SettingsError(f"PARLEY_TWILIO_ACCOUNT_SID starts with 'AC', got {sid[:6]!r}...")
+    service = env.get("PARLEY_TWILIO_MESSAGING_SERVICE_SID", "").strip() or None
+    if service is not None and not service.startswith("MG"):
+        raise SettingsError("PARLEY_TWILIO_MESSAGING_SERVICE_SID starts with 'MG'.")
+    return TwilioSettings(
+        account_sid=sid,
+        auth_token=env["PARLEY_TWILIO_AUTH_TOKEN"].strip(),
+        messaging_service_sid=service,
+        api_base=_http_url(env, "PARLEY_TWILIO_API_BASE", DEFAULT_TWILIO_API_BASE),
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -33,6 +87,10 @@ class Settings:
     config_file: Path | None
     storage_secret: str
     config: dict[str, Any] = field(default_factory=dict)
+    # --- carrier gateway (issue 13) ---
+    gateway: str = "simulator"  # one of GATEWAYS
+    public_url: str = ""  # how Kannel / Twilio reach Parley (dlr-url, signatures)
+    twilio: TwilioSettings | None = None  # set when gateway == "twilio"
 
     def section(self, name: str) -> dict[str, Any]:
         return dict(self.config.get(name, {}))
@@ -102,10 +160,15 @@ def load_settings(env: Mapping[str, str] | None = None, assets: Path | None = No
     if not 1 <= port <= 65535:
         raise SettingsError("PARLEY_PORT must be between 1 and 65535.")
     config_file = Path(env["PARLEY_CONFIG"]) if env.get("PARLEY_CONFIG") else None
+    host = env.get("PARLEY_HOST", "127.0.0.1")
+    # --- carrier gateway (issue 13) ---
+    gateway = _gateway(env)
+    public_url = _http_url(env, "PARLEY_PUBLIC_URL", f"http://{host}:{port}")
+    twilio = _twilio(env) if gateway == "twilio" else None
     return Settings(
         data_dir=data_dir,
         database_url=env.get("PARLEY_DATABASE_URL") or f"sqlite:///{data_dir / 'parley.db'}",
-        host=env.get("PARLEY_HOST", "127.0.0.1"),
+        host=host,
         port=port,
         api_token=token,
         demo=demo,
@@ -113,4 +176,7 @@ def load_settings(env: Mapping[str, str] | None = None, assets: Path | None = No
         config_file=config_file,
         storage_secret=_storage_secret(env, data_dir),
         config=load_config(assets / "config" / "defaults.toml", config_file),
+        gateway=gateway,
+        public_url=public_url,
+        twilio=twilio,
     )

@@ -498,6 +498,19 @@ class InteractionRepo:
             ).all()
             return self._with_names(s, list(rows))
 
+    def add_media(self, message_id: int, media: Sequence[MediaItem]) -> None:
+        """Attach stored images to a message, after those it has (linked media that
+        arrived after the message)."""
+        with self.db.engine.begin() as conn:
+            start = conn.execute(
+                sa_select(func.count()).select_from(MediaRow.__table__)
+                .where(MediaRow.__table__.c.message_id == message_id)).scalar_one()
+            conn.execute(MediaRow.__table__.insert(), [
+                dict(id=item.id, message_id=message_id, content_type=item.content_type,
+                     filename=item.filename, size=item.size, position=start + position)
+                for position, item in enumerate(media)
+            ])
+
     def media_item(self, media_id: str) -> tuple[str, MediaItem] | None:
         """(interaction id, media item) for a stored image, or None."""
         with self.db.session() as s:

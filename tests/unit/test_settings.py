@@ -223,3 +223,48 @@ def test_the_storage_secret_setting_wins(data_dir: Path) -> None:
 
     assert settings.storage_secret == "from-the-environment"
     assert (data_dir / "storage-secret").read_text(encoding="utf-8") == stored
+
+
+TWILIO = {"PARLEY_GATEWAY": "twilio", "PARLEY_TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+          "PARLEY_TWILIO_AUTH_TOKEN": "secret-token"}
+
+
+def test_twilio_settings(data_dir: Path) -> None:
+    settings = load(data_dir, **TWILIO)
+    assert settings.gateway == "twilio"
+    assert settings.twilio is not None
+    assert settings.twilio.account_sid == "AC" + "1" * 32
+    assert settings.twilio.auth_token == "secret-token"
+    assert settings.twilio.messaging_service_sid is None
+    assert settings.twilio.api_base == "https://api.twilio.com"  # Twilio's own by default
+    assert settings.public_url == "http://127.0.0.1:8080"
+    other = load(data_dir, **TWILIO, PARLEY_TWILIO_MESSAGING_SERVICE_SID="MG" + "2" * 32,
+                 PARLEY_TWILIO_API_BASE="http://127.0.0.1:9999/",
+                 PARLEY_PUBLIC_URL="https://parley.example.com/")
+    assert other.twilio is not None
+    assert other.twilio.messaging_service_sid == "MG" + "2" * 32
+    assert other.twilio.api_base == "http://127.0.0.1:9999"
+    assert other.public_url == "https://parley.example.com"
+    assert load(data_dir).twilio is None  # the simulator needs no Twilio account
+
+
+@pytest.mark.parametrize(("missing", "named"), [
+    ("PARLEY_TWILIO_ACCOUNT_SID", "PARLEY_TWILIO_ACCOUNT_SID is required"),
+    ("PARLEY_TWILIO_AUTH_TOKEN", "PARLEY_TWILIO_AUTH_TOKEN is required"),
+])
+def test_twilio_needs_its_account(data_dir: Path, missing: str, named: str) -> None:
+    env = {k: v for k, v in TWILIO.items() if k != missing}
+    with pytest.raises(SettingsError, match=named):
+        load(data_dir, **env)
+
+
+@pytest.mark.parametrize(("name", "value", "words"), [
+    ("PARLEY_TWILIO_ACCOUNT_SID", "SK123", "starts with 'AC'"),
+    ("PARLEY_TWILIO_MESSAGING_SERVICE_SID", "PN1", "starts with 'MG'"),
+    ("PARLEY_TWILIO_API_BASE", "api.twilio.com", "http:// or https://"),
+])
+def test_wrong_twilio_settings_are_named(
+    data_dir: Path, name: str, value: str, words: str
+) -> None:
+    with pytest.raises(SettingsError, match=words):
+        load(data_dir, **{**TWILIO, name: value})

@@ -1,0 +1,1 @@
+"""Carrier adapters behind the domain's ``SmsGateway`` port (domain/gateway.py), one module each."""
