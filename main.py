@@ -21,6 +21,7 @@ from domain.events import EventBus
 from domain.flags import FlagService
 from domain.handling import HandlingService
 from domain.inbound import InboundService
+from domain.linked_media import LinkedMediaService
 from domain.outbound import OutboundService
 from domain.routing import RoutingService
 from domain.scheduler import Scheduler
@@ -111,6 +112,12 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         case_data_defaults=settings.section("case_data").get("defaults", {}),
     )
     inbound.on_joined(handling.note_activity)
+    if settings.twilio is not None:  # Twilio links MMS images: fetch them after storing
+        from api.gateways.twilio import TwilioMediaFetcher
+
+        linked = LinkedMediaService(interactions, media, TwilioMediaFetcher(settings.twilio),
+                                    scheduler, bus, clock, inbound.offer)
+        inbound.on_linked_media(linked.linked)
     transfer_config = settings.section("transfers")
     transfer_repo = TransferRepo(db)
     transfers = TransferService(
@@ -189,7 +196,7 @@ def main() -> None:
     # threaded server is unsafe), and the guard above keeps them from re-running main().
     run.process_pool_start_method = "spawn"
 
-    from api import routes
+    from api import routes, twilio
     from api.security import SecurityHeaders
     from ui import desktop, login, mms, phone
 
@@ -223,6 +230,7 @@ def main() -> None:
     app.on_startup(start)
     app.on_shutdown(stop)
     routes.register(app, services)
+    twilio.register(app, services, reports=None)  # delivery reports come with the outbox
     app.add_middleware(SecurityHeaders)  # CSP and friends on every page and file
     login.register(services)
     desktop.register(services)
