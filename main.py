@@ -20,6 +20,7 @@ from domain.desktop import AgentService, NotificationService, PresenceService
 from domain.events import EventBus
 from domain.flags import FlagService
 from domain.handling import HandlingService
+from domain.health import HealthCheck
 from domain.inbound import InboundService
 from domain.outbound import OutboundService
 from domain.routing import RoutingService
@@ -31,7 +32,7 @@ from domain.team_communicator import TeamCommunicator
 from domain.transfers import TransferPolicy, TransferService
 from storage.callbacks import CallbackRepo
 from storage.contacts import ContactRepo
-from storage.db import Database, make_engine, migrate
+from storage.db import UNAVAILABLE, Database, make_engine, migrate
 from storage.demo import seed_demo
 from storage.flags import FlagRepo
 from storage.gateway import SimulatedGateway
@@ -162,6 +163,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         transfers=transfers,
         team=team,
         flags=FlagService(FlagRepo(db), handling, bus, clock, agents),
+        health=HealthCheck({"database": db.ping, "gateway": gateway.healthy}),
         callbacks=callbacks,
         contacts=contacts,
         outbound=OutboundService(contact_repo, agents, directory, gateway, bus, clock,
@@ -222,7 +224,7 @@ def main() -> None:
 
     app.on_startup(start)
     app.on_shutdown(stop)
-    routes.register(app, services)
+    routes.register(app, services, database_errors=UNAVAILABLE)
     app.add_middleware(SecurityHeaders)  # CSP and friends on every page and file
     login.register(services)
     desktop.register(services)
