@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from domain.auth import AuthService, LockoutPolicy
 from domain.callbacks import CallbackService
@@ -50,6 +51,9 @@ from storage.repositories import (
 )
 from storage.thumbnails import ThumbnailStore
 from storage.transfers import TransferRepo
+
+if TYPE_CHECKING:
+    from api.routes import GatewayRoutes
 
 ROOT = Path(__file__).resolve().parent
 ASSETS = ROOT / "assets"
@@ -171,6 +175,16 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     return services
 
 
+def gateway_routes(services: Services) -> list[GatewayRoutes]:
+    """The webhooks of the configured carrier (PARLEY_GATEWAY)."""
+    if services.settings.gateway == "kannel":
+        from api import kannel
+
+        reports = getattr(services, "delivery_reports", None)  # the outbox's, once it runs
+        return [lambda limiter: kannel.router(services, reports, limiter)]
+    return []
+
+
 def main() -> None:
     if multiprocessing.current_process().name != "MainProcess":
         return  # a spawned image-decoding worker imports this file: it builds nothing
@@ -222,7 +236,7 @@ def main() -> None:
 
     app.on_startup(start)
     app.on_shutdown(stop)
-    routes.register(app, services)
+    routes.register(app, services, gateway_routes(services))
     app.add_middleware(SecurityHeaders)  # CSP and friends on every page and file
     login.register(services)
     desktop.register(services)

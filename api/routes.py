@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import math
+from collections.abc import Callable, Sequence
 
 import anyio
 import anyio.to_thread
@@ -89,7 +90,12 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def register(app: FastAPI, services: Services) -> None:
+GatewayRoutes = Callable[[anyio.CapacityLimiter], APIRouter]
+
+
+def register(app: FastAPI, services: Services, gateways: Sequence[GatewayRoutes] = ()) -> None:
+    """``gateways`` build a carrier's webhook routes (api/kannel.py), given the worker
+    threads gateway traffic shares."""
     token = services.settings.api_token.encode()
 
     def require_token(request: Request) -> None:
@@ -180,11 +186,14 @@ def register(app: FastAPI, services: Services) -> None:
     # The routes live on the main app (so /docs lists them) and on a lean app that
     # serves them: the web pages' middlewares (sessions, gzip, request tracking) cost
     # more than the API's own work and do nothing for it.
+    carrier_routes = [build(inbound_threads) for build in gateways]
     lean = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     for target in (app, lean):
         target.add_exception_handler(ApiError, api_error)
         target.add_exception_handler(RequestValidationError, invalid)
         target.include_router(public)
+        for webhooks in carrier_routes:  # before ``secured``: its catch-all would take them
+            target.include_router(webhooks)
         target.include_router(secured)
     _serve_api_without_page_middlewares(app, lean)
 
