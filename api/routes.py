@@ -6,6 +6,7 @@ import hmac
 import json
 import logging
 import math
+from collections.abc import Callable, Sequence
 
 import anyio
 import anyio.to_thread
@@ -102,9 +103,15 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+GatewayRoutes = Callable[[anyio.CapacityLimiter], APIRouter]
+
+
 def register(app: FastAPI, services: Services,
-             database_errors: tuple[type[Exception], ...] = ()) -> None:
-    """``database_errors``: what storage raises when the database is lost (a 503)."""
+             database_errors: tuple[type[Exception], ...] = (),
+             gateways: Sequence[GatewayRoutes] = ()) -> None:
+    """``database_errors``: what storage raises when the database is lost (a 503).
+    ``gateways`` build a carrier's webhook routes (api/kannel.py), given the worker
+    threads gateway traffic shares."""
     token = services.settings.api_token.encode()
 
     def require_token(request: Request) -> None:
@@ -228,6 +235,7 @@ def register(app: FastAPI, services: Services,
     # The routes live on the main app (so /docs lists them) and on a lean app that
     # serves them: the web pages' middlewares (sessions, gzip, request tracking) cost
     # more than the API's own work and do nothing for it.
+    carrier_routes = [build(inbound_threads) for build in gateways]
     lean = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     for target in (app, lean):
         target.add_exception_handler(ApiError, api_error)
@@ -236,6 +244,8 @@ def register(app: FastAPI, services: Services,
             target.add_exception_handler(error, database_down)
         target.add_exception_handler(Exception, unexpected)
         target.include_router(public)
+        for webhooks in carrier_routes:  # before ``secured``: its catch-all would take them
+            target.include_router(webhooks)
         target.include_router(secured)
     _serve_api_without_page_middlewares(app, lean)
 

@@ -21,6 +21,49 @@ class SettingsError(ValueError):
     """A setting is missing or wrong; the message names it."""
 
 
+# --- carrier gateway (issue 13) ---
+GATEWAYS = ("simulator", "kannel", "twilio")
+DEFAULT_KANNEL_SENDSMS_URL = "http://127.0.0.1:13013/cgi-bin/sendsms"
+
+
+@dataclass(frozen=True)
+class KannelSettings:
+    """Where Parley reaches smsbox's sendsms interface, as which ``sendsms-user``."""
+
+    sendsms_url: str
+    username: str
+    password: str
+
+
+def _gateway(env: Mapping[str, str]) -> str:
+    gateway = env.get("PARLEY_GATEWAY", "simulator").strip().lower() or "simulator"
+    if gateway not in GATEWAYS:
+        raise SettingsError(
+            f"PARLEY_GATEWAY must be one of {', '.join(GATEWAYS)}, got {gateway!r}.")
+    return gateway
+
+
+def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
+    url = env.get(name, "").strip() or default
+    if not url.startswith(("http://", "https://")) or len(url) < 10:
+        raise SettingsError(f"{name} must be an http:// or https:// URL, got {url!r}.")
+    return url.rstrip("/")
+
+
+def _kannel(env: Mapping[str, str]) -> KannelSettings:
+    missing = [name for name in ("PARLEY_KANNEL_USERNAME", "PARLEY_KANNEL_PASSWORD")
+               if not env.get(name, "").strip()]
+    if missing:
+        raise SettingsError(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} required with "
+            "PARLEY_GATEWAY=kannel (the sendsms-user in kannel.conf).")
+    return KannelSettings(
+        sendsms_url=_http_url(env, "PARLEY_KANNEL_SENDSMS_URL", DEFAULT_KANNEL_SENDSMS_URL),
+        username=env["PARLEY_KANNEL_USERNAME"].strip(),
+        password=env["PARLEY_KANNEL_PASSWORD"].strip(),
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -33,6 +76,10 @@ class Settings:
     config_file: Path | None
     storage_secret: str
     config: dict[str, Any] = field(default_factory=dict)
+    # --- carrier gateway (issue 13) ---
+    gateway: str = "simulator"  # one of GATEWAYS
+    public_url: str = ""  # how Kannel / Twilio reach Parley (dlr-url, signatures)
+    kannel: KannelSettings | None = None  # set when gateway == "kannel"
 
     def section(self, name: str) -> dict[str, Any]:
         return dict(self.config.get(name, {}))
@@ -102,10 +149,15 @@ def load_settings(env: Mapping[str, str] | None = None, assets: Path | None = No
     if not 1 <= port <= 65535:
         raise SettingsError("PARLEY_PORT must be between 1 and 65535.")
     config_file = Path(env["PARLEY_CONFIG"]) if env.get("PARLEY_CONFIG") else None
+    host = env.get("PARLEY_HOST", "127.0.0.1")
+    # --- carrier gateway (issue 13) ---
+    gateway = _gateway(env)
+    public_url = _http_url(env, "PARLEY_PUBLIC_URL", f"http://{host}:{port}")
+    kannel = _kannel(env) if gateway == "kannel" else None
     return Settings(
         data_dir=data_dir,
         database_url=env.get("PARLEY_DATABASE_URL") or f"sqlite:///{data_dir / 'parley.db'}",
-        host=env.get("PARLEY_HOST", "127.0.0.1"),
+        host=host,
         port=port,
         api_token=token,
         demo=demo,
@@ -113,4 +165,7 @@ def load_settings(env: Mapping[str, str] | None = None, assets: Path | None = No
         config_file=config_file,
         storage_secret=_storage_secret(env, data_dir),
         config=load_config(assets / "config" / "defaults.toml", config_file),
+        gateway=gateway,
+        public_url=public_url,
+        kannel=kannel,
     )

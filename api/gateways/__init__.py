@@ -1,0 +1,1 @@
+"""Carrier adapters behind the domain port ``domain.gateway.SmsGateway``: one module each."""
