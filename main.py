@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from domain.auth import AuthService, LockoutPolicy
 from domain.callbacks import CallbackService
@@ -19,7 +20,9 @@ from domain.contact_directory import ContactService
 from domain.desktop import AgentService, NotificationService, PresenceService
 from domain.events import EventBus
 from domain.flags import FlagService
+from domain.gateway import SmsGateway
 from domain.handling import HandlingService
+from domain.health import HealthCheck
 from domain.inbound import InboundService
 from domain.linked_media import LinkedMediaService
 from domain.outbound import OutboundService
@@ -32,7 +35,7 @@ from domain.team_communicator import TeamCommunicator
 from domain.transfers import TransferPolicy, TransferService
 from storage.callbacks import CallbackRepo
 from storage.contacts import ContactRepo
-from storage.db import Database, make_engine, migrate
+from storage.db import UNAVAILABLE, Database, make_engine, migrate
 from storage.demo import seed_demo
 from storage.flags import FlagRepo
 from storage.gateway import SimulatedGateway
@@ -51,6 +54,9 @@ from storage.repositories import (
 )
 from storage.thumbnails import ThumbnailStore
 from storage.transfers import TransferRepo
+
+if TYPE_CHECKING:
+    from api.routes import GatewayRoutes
 
 ROOT = Path(__file__).resolve().parent
 ASSETS = ROOT / "assets"
@@ -169,6 +175,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         transfers=transfers,
         team=team,
         flags=FlagService(FlagRepo(db), handling, bus, clock, agents),
+        health=HealthCheck({"database": db.ping, "gateway": carrier(settings, gateway).healthy}),
         callbacks=callbacks,
         contacts=contacts,
         outbound=OutboundService(contact_repo, agents, directory, gateway, bus, clock,
@@ -176,6 +183,25 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     )
     services.lessons = build_lessons(services, db, ASSETS / "lessons")
     return services
+
+
+def carrier(settings: Settings, simulator: SmsGateway) -> SmsGateway:
+    """The SMS gateway PARLEY_GATEWAY names (each adapter in its own module)."""
+    if settings.gateway == "kannel" and settings.kannel is not None:
+        from api.gateways.kannel import KannelGateway
+
+        return KannelGateway(settings.kannel, settings.public_url, settings.api_token)
+    return simulator
+
+
+def gateway_routes(services: Services) -> list[GatewayRoutes]:
+    """The webhooks of the configured carrier (PARLEY_GATEWAY)."""
+    if services.settings.gateway == "kannel":
+        from api import kannel
+
+        reports = getattr(services, "delivery_reports", None)  # the outbox's, once it runs
+        return [lambda limiter: kannel.router(services, reports, limiter)]
+    return []
 
 
 def main() -> None:
@@ -229,7 +255,8 @@ def main() -> None:
 
     app.on_startup(start)
     app.on_shutdown(stop)
-    routes.register(app, services)
+    routes.register(app, services, database_errors=UNAVAILABLE,
+                    gateways=gateway_routes(services))
     twilio.register(app, services, reports=None)  # delivery reports come with the outbox
     app.add_middleware(SecurityHeaders)  # CSP and friends on every page and file
     login.register(services)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import math
+from collections.abc import Callable, Sequence
 
 import anyio
 import anyio.to_thread
@@ -20,7 +22,10 @@ from domain.inbound import InboundError, InboundResult, parse_inbound
 from domain.phone_numbers import is_sms_address
 from domain.system import Services
 
+logger = logging.getLogger(__name__)
+
 API_PREFIX = "/api/v1/"
+HEALTH_TIMEOUT_S = 3.0
 # 10 images of 5 MB as base64, plus text and JSON: anything larger is refused unread.
 MAX_BODY_BYTES = 72 * 1024 * 1024
 
@@ -37,7 +42,16 @@ class ErrorBody(BaseModel):
 
 
 class Health(BaseModel):
+    """``status`` is ``ok`` or ``down``; each part is ``ok`` or why it is down."""
+
     status: str = "ok"
+    database: str = "ok"
+    gateway: str = "ok"
+
+
+class HealthDown(Health):
+    status: str = "down"
+    error: str
 
 
 class InboundMediaBody(BaseModel):
@@ -89,7 +103,15 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def register(app: FastAPI, services: Services) -> None:
+GatewayRoutes = Callable[[anyio.CapacityLimiter], APIRouter]
+
+
+def register(app: FastAPI, services: Services,
+             database_errors: tuple[type[Exception], ...] = (),
+             gateways: Sequence[GatewayRoutes] = ()) -> None:
+    """``database_errors``: what storage raises when the database is lost (a 503).
+    ``gateways`` build a carrier's webhook routes (api/kannel.py), given the worker
+    threads gateway traffic shares."""
     token = services.settings.api_token.encode()
 
     def require_token(request: Request) -> None:
@@ -103,6 +125,17 @@ def register(app: FastAPI, services: Services) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse({"error": exc.message}, status_code=exc.status, headers=headers)
 
+    async def database_down(_request: Request, exc: Exception) -> JSONResponse:
+        # A lost database is the server's trouble, said plainly; the client may retry.
+        logger.error("database error on the API: %s", exc)
+        return JSONResponse({"error": "the database is unavailable; try again later"},
+                            status_code=503, headers={"Retry-After": "5"})
+
+    async def unexpected(_request: Request, _exc: Exception) -> JSONResponse:
+        # Starlette still logs the traceback; the client gets JSON, never a bare 500 page.
+        return JSONResponse({"error": "internal error: the server could not answer"},
+                            status_code=500)
+
     async def invalid(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         return JSONResponse({"error": _validation_message(exc)}, status_code=400)
@@ -115,9 +148,31 @@ def register(app: FastAPI, services: Services) -> None:
     secured = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
     errors = {401: {"model": ErrorBody}, 400: {"model": ErrorBody}}
 
-    @public.get("/health", response_model=Health)
-    async def health() -> Health:
-        return Health()
+    # Health gets threads of its own too: a monitor must get its answer while agents and
+    # a gateway burst keep the shared pool busy.
+    health_threads = anyio.CapacityLimiter(2)
+
+    @public.get("/health", response_model=Health, responses={503: {
+        "model": HealthDown, "description": "a part is down: the body names it",
+        "content": {"application/json": {"example": {
+            "status": "down", "database": "ok", "gateway": "the carrier does not answer",
+            "error": "gateway: the carrier does not answer"}}}}})
+    async def health() -> JSONResponse:
+        """Whether Parley can work: its database and its SMS gateway each answer."""
+        report = None
+        with anyio.move_on_after(HEALTH_TIMEOUT_S):
+            report = await anyio.to_thread.run_sync(
+                services.health.run, limiter=health_threads, abandon_on_cancel=True)
+        if report is None:
+            late = f"no answer within {HEALTH_TIMEOUT_S:g} s"
+            body = {"status": "down", "error": f"health check: {late}",
+                    **dict.fromkeys(services.health.parts, late)}
+            return JSONResponse(body, status_code=503)
+        body = {"status": "ok" if report.ok else "down",
+                **{part: report.problems.get(part, "ok") for part in report.parts}}
+        if not report.ok:
+            body["error"] = report.summary()
+        return JSONResponse(body, status_code=200 if report.ok else 503)
 
     @secured.post(
         "/test/clock", response_model=ClockState, tags=["test"],
@@ -180,11 +235,17 @@ def register(app: FastAPI, services: Services) -> None:
     # The routes live on the main app (so /docs lists them) and on a lean app that
     # serves them: the web pages' middlewares (sessions, gzip, request tracking) cost
     # more than the API's own work and do nothing for it.
+    carrier_routes = [build(inbound_threads) for build in gateways]
     lean = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     for target in (app, lean):
         target.add_exception_handler(ApiError, api_error)
         target.add_exception_handler(RequestValidationError, invalid)
+        for error in database_errors:
+            target.add_exception_handler(error, database_down)
+        target.add_exception_handler(Exception, unexpected)
         target.include_router(public)
+        for webhooks in carrier_routes:  # before ``secured``: its catch-all would take them
+            target.include_router(webhooks)
         target.include_router(secured)
     _serve_api_without_page_middlewares(app, lean)
 

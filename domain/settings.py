@@ -23,6 +23,16 @@ class SettingsError(ValueError):
 
 # --- carrier gateway (issue 13) ---
 GATEWAYS = ("simulator", "kannel", "twilio")
+DEFAULT_KANNEL_SENDSMS_URL = "http://127.0.0.1:13013/cgi-bin/sendsms"
+
+
+@dataclass(frozen=True)
+class KannelSettings:
+    """Where Parley reaches smsbox's sendsms interface, as which ``sendsms-user``."""
+
+    sendsms_url: str
+    username: str
+    password: str
 
 
 def _gateway(env: Mapping[str, str]) -> str:
@@ -55,12 +65,8 @@ class TwilioSettings:
 
 
 def _twilio(env: Mapping[str, str]) -> TwilioSettings:
-    missing = [name for name in ("PARLEY_TWILIO_ACCOUNT_SID", "PARLEY_TWILIO_AUTH_TOKEN")
-               if not env.get(name, "").strip()]
-    if missing:
-        raise SettingsError(
-            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} required with "
-            "PARLEY_GATEWAY=twilio (Account SID and Auth Token from the Twilio console).")
+    _require(env, ("PARLEY_TWILIO_ACCOUNT_SID", "PARLEY_TWILIO_AUTH_TOKEN"),
+             "PARLEY_GATEWAY=twilio (Account SID and Auth Token from the Twilio console).")
     sid = env["PARLEY_TWILIO_ACCOUNT_SID"].strip()
     if not sid.startswith("AC"):
         raise SettingsError(f"PARLEY_TWILIO_ACCOUNT_SID starts with 'AC', got {sid[:6]!r}...")
@@ -73,6 +79,24 @@ def _twilio(env: Mapping[str, str]) -> TwilioSettings:
         messaging_service_sid=service,
         api_base=_http_url(env, "PARLEY_TWILIO_API_BASE", DEFAULT_TWILIO_API_BASE),
     )
+
+
+def _kannel(env: Mapping[str, str]) -> KannelSettings:
+    _require(env, ("PARLEY_KANNEL_USERNAME", "PARLEY_KANNEL_PASSWORD"),
+             "PARLEY_GATEWAY=kannel (the sendsms-user in kannel.conf).")
+    return KannelSettings(
+        sendsms_url=_http_url(env, "PARLEY_KANNEL_SENDSMS_URL", DEFAULT_KANNEL_SENDSMS_URL),
+        username=env["PARLEY_KANNEL_USERNAME"].strip(),
+        password=env["PARLEY_KANNEL_PASSWORD"].strip(),
+    )
+
+
+def _require(env: Mapping[str, str], names: tuple[str, ...], why: str) -> None:
+    missing = [name for name in names if not env.get(name, "").strip()]
+    if missing:
+        raise SettingsError(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} required with "
+            f"{why}")
 
 
 @dataclass(frozen=True)
@@ -91,6 +115,7 @@ class Settings:
     gateway: str = "simulator"  # one of GATEWAYS
     public_url: str = ""  # how Kannel / Twilio reach Parley (dlr-url, signatures)
     twilio: TwilioSettings | None = None  # set when gateway == "twilio"
+    kannel: KannelSettings | None = None  # set when gateway == "kannel"
 
     def section(self, name: str) -> dict[str, Any]:
         return dict(self.config.get(name, {}))
@@ -165,6 +190,7 @@ def load_settings(env: Mapping[str, str] | None = None, assets: Path | None = No
     gateway = _gateway(env)
     public_url = _http_url(env, "PARLEY_PUBLIC_URL", f"http://{host}:{port}")
     twilio = _twilio(env) if gateway == "twilio" else None
+    kannel = _kannel(env) if gateway == "kannel" else None
     return Settings(
         data_dir=data_dir,
         database_url=env.get("PARLEY_DATABASE_URL") or f"sqlite:///{data_dir / 'parley.db'}",
@@ -179,4 +205,5 @@ def load_settings(env: Mapping[str, str] | None = None, assets: Path | None = No
         gateway=gateway,
         public_url=public_url,
         twilio=twilio,
+        kannel=kannel,
     )

@@ -14,6 +14,7 @@ from domain.events import ClockAdvanced, EventBus
 from domain.flags import FlagService
 from domain.gateway import Outbox, SmsGateway
 from domain.handling import HandlingService
+from domain.health import HealthCheck
 from domain.inbound import InboundService
 from domain.lessons import LessonEngine
 from domain.outbound import OutboundService
@@ -47,6 +48,7 @@ class Services:
     transfers: TransferService
     team: TeamCommunicator
     flags: FlagService
+    health: HealthCheck
     callbacks: CallbackService | None = None
     contacts: ContactService = field(default=None)  # type: ignore[assignment]
     outbound: OutboundService = field(default=None)  # type: ignore[assignment]

@@ -10,13 +10,18 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+# What the driver raises when the database went away (a crash, a lost connection).
+UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
 def normalise_url(url: str) -> str:
@@ -73,6 +78,16 @@ class Database:
     def session(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
+
+    def ping(self) -> str | None:
+        """None when the database answers a trivial query, else why not (for health)."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            cause = getattr(exc, "orig", None) or exc
+            return f"the database does not answer ({type(cause).__name__})"
+        return None
 
     @property
     def dialect(self) -> str:

@@ -12,8 +12,13 @@ from storage.tables import OutboxRow
 
 
 class SimulatedGateway:
+    name = "simulator"
+
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    def healthy(self) -> str | None:
+        return None  # the simulated carrier lives in Parley's own database
 
     def send(
         self, to: str, sender: str, parts: list[str], encoding: str, at: datetime

@@ -63,6 +63,8 @@ class FlagsPage:
         try:
             views = await run.io_bound(self.services.flags.open_flags, self.agent.id)
         except HandlingError as exc:
+            if self.list.is_deleted:
+                return
             self.list.clear()
             with self.list:
                 ui.label(str(exc)).classes("text-negative")

@@ -8,6 +8,7 @@ Event handlers only redraw; everything that touches storage runs off the event l
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from zoneinfo import ZoneInfo
@@ -57,6 +58,9 @@ class InteractionWindow:
         self.interaction = interaction
         self.on_closed = on_closed
         self.on_minimise = on_minimise or on_closed
+        # Wrap-up actions run in the order the agent made them: a Done clicked while the
+        # disposition just chosen is still being saved waits for it (asyncio.Lock is FIFO).
+        self._wrap_up = asyncio.Lock()
         self.zone = ZoneInfo(agent.options.time_zone)
         settings = services.settings
         phone = settings.section("phone")
@@ -365,8 +369,9 @@ class InteractionWindow:
 
     async def _set_disposition(self, code: str | None) -> None:
         try:
-            await run.io_bound(self.services.handling.set_disposition, self.interaction.id,
-                               self.agent.id, code or None)
+            async with self._wrap_up:
+                await run.io_bound(self.services.handling.set_disposition,
+                                   self.interaction.id, self.agent.id, code or None)
         except HandlingError as exc:
             self.show_error(str(exc))
             return
@@ -376,8 +381,9 @@ class InteractionWindow:
     async def _add_note(self) -> None:
         text = self.note_input.value or ""
         try:
-            await run.io_bound(self.services.handling.add_note, self.interaction.id,
-                               self.agent.id, text)
+            async with self._wrap_up:
+                await run.io_bound(self.services.handling.add_note, self.interaction.id,
+                                   self.agent.id, text)
         except HandlingError as exc:
             self.show_error(str(exc))
             return
@@ -386,7 +392,9 @@ class InteractionWindow:
 
     async def done(self) -> None:
         try:
-            await run.io_bound(self.services.handling.done, self.interaction.id, self.agent.id)
+            async with self._wrap_up:
+                await run.io_bound(self.services.handling.done, self.interaction.id,
+                                   self.agent.id)
         except HandlingError as exc:
             self.show_error(str(exc))
             return

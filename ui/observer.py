@@ -173,6 +173,8 @@ class ObserverView:
         fresh = self.transcript.fresh(messages)
         if fresh:
             lines = await run.io_bound(self.transcript.lines, fresh)
+            if self.card.is_deleted:  # the page went away while the lines were read
+                return
             self.transcript.add(fresh, lines)
         if interaction.state is State.DONE:
             self.end("The interaction is closed.", CLOSED)

@@ -175,7 +175,7 @@ def ignored_words(agent_id: int, interaction_id: Any) -> set[str]:
 
 CLIENT_JS = r"""
 (() => {
-  if (window.ParleySpell && window.ParleySpell.version === 3) return;
+  if (window.ParleySpell && window.ParleySpell.version === 4) return;
   const COPY = ['fontFamily', 'fontSize', 'fontWeight', 'fontStyle', 'fontVariant', 'fontStretch',
     'fontKerning', 'fontFeatureSettings', 'fontVariationSettings', 'lineHeight', 'letterSpacing',
     'wordSpacing', 'textTransform', 'textIndent', 'textAlign', 'tabSize', 'direction',
@@ -466,18 +466,23 @@ CLIENT_JS = r"""
   }
 
   function focusMenu(id) {
-    let n = 0;
+    // The menu may take a while to show on a busy machine: keep looking for up to 5 s.
+    // Focus moves to the item meant for it unless the agent already chose another item
+    // (an earlier autofocus target, e.g. Ignore before the suggestions came, is no choice).
+    const until = Date.now() + 5000;
     const go = () => {
       const box = byId(id);
       const el = box && box.querySelector('[data-autofocus]');
       if (el && el.offsetParent !== null) {
-        if (!box.contains(document.activeElement)) el.focus();
-      } else if (n++ < 20) setTimeout(go, 25);
+        const active = document.activeElement;
+        if (active !== el && (!box.contains(active) || active.hasAttribute('data-autofocus')))
+          el.focus();
+      } else if (Date.now() < until) setTimeout(go, 25);
     };
     setTimeout(go, 0);
   }
 
-  window.ParleySpell = { version: 3, attach, paint, contextmenu, keydown, anchorAt, menuKeys,
+  window.ParleySpell = { version: 4, attach, paint, contextmenu, keydown, anchorAt, menuKeys,
                          focusMenu, fixMenus, states };
 })();
 """

@@ -1,1 +1,1 @@
-"""Carrier adapters behind the domain's ``SmsGateway`` port (domain/gateway.py), one module each."""
+"""Carrier adapters behind the domain port ``domain.gateway.SmsGateway``: one module each."""

@@ -11,7 +11,7 @@ TOKEN = {"Authorization": "Bearer demo-token"}
 async def test_health_needs_no_token(user: User) -> None:
     reply = await user.http_client.get("/api/v1/health")
     assert reply.status_code == 200
-    assert reply.json() == {"status": "ok"}
+    assert reply.json() == {"status": "ok", "database": "ok", "gateway": "ok"}
 
 
 @pytest.mark.parametrize(

@@ -268,3 +268,48 @@ def test_wrong_twilio_settings_are_named(
 ) -> None:
     with pytest.raises(SettingsError, match=words):
         load(data_dir, **{**TWILIO, name: value})
+# --- carrier gateway (issue 13) ---
+KANNEL_USER = {"PARLEY_KANNEL_USERNAME": "parley", "PARLEY_KANNEL_PASSWORD": "s3cret"}
+
+
+def test_gateway_defaults_to_the_simulator(data_dir: Path) -> None:
+    settings = load(data_dir, PARLEY_HOST="127.0.0.2", PARLEY_PORT="9001")
+
+    assert settings.gateway == "simulator"
+    assert settings.kannel is None
+    assert settings.public_url == "http://127.0.0.2:9001"
+
+
+def test_kannel_gateway_settings(data_dir: Path) -> None:
+    settings = load(data_dir, PARLEY_GATEWAY="Kannel", PARLEY_PUBLIC_URL="https://parley.example/",
+                    **KANNEL_USER)
+
+    assert settings.gateway == "kannel"
+    assert settings.public_url == "https://parley.example"  # no trailing slash to double
+    assert settings.kannel is not None
+    assert settings.kannel.sendsms_url == "http://127.0.0.1:13013/cgi-bin/sendsms"
+    assert (settings.kannel.username, settings.kannel.password) == ("parley", "s3cret")
+    custom = load(data_dir, PARLEY_GATEWAY="kannel",
+                  PARLEY_KANNEL_SENDSMS_URL="http://kannel:14013/cgi-bin/sendsms", **KANNEL_USER)
+    assert custom.kannel is not None
+    assert custom.kannel.sendsms_url == "http://kannel:14013/cgi-bin/sendsms"
+
+
+def test_an_unknown_gateway_is_refused(data_dir: Path) -> None:
+    with pytest.raises(SettingsError, match="PARLEY_GATEWAY must be one of simulator, kannel, "
+                                            "twilio, got 'smpp'"):
+        load(data_dir, PARLEY_GATEWAY="smpp")
+
+
+def test_kannel_needs_its_sendsms_user(data_dir: Path) -> None:
+    with pytest.raises(SettingsError, match="PARLEY_KANNEL_USERNAME and PARLEY_KANNEL_PASSWORD "
+                                            "are required with PARLEY_GATEWAY=kannel"):
+        load(data_dir, PARLEY_GATEWAY="kannel")
+    with pytest.raises(SettingsError, match="PARLEY_KANNEL_PASSWORD is required"):
+        load(data_dir, PARLEY_GATEWAY="kannel", PARLEY_KANNEL_USERNAME="parley")
+
+
+@pytest.mark.parametrize("name", ["PARLEY_PUBLIC_URL", "PARLEY_KANNEL_SENDSMS_URL"])
+def test_gateway_urls_must_be_http(data_dir: Path, name: str) -> None:
+    with pytest.raises(SettingsError, match=f"{name} must be an http:// or https:// URL"):
+        load(data_dir, PARLEY_GATEWAY="kannel", **KANNEL_USER, **{name: "127.0.0.1:13013"})

@@ -68,7 +68,7 @@ def build(clock: Clock, tmp_path: Path) -> Built:
         directory=FakeDirectoryRepository(),
         # not used by what these tests cover
         **dict.fromkeys(("routing", "handling", "inbound", "gateway", "outbox", "media",
-                         "spell_check", "transfers", "team", "flags")),
+                         "spell_check", "transfers", "team", "flags", "health")),
     )
     return Built(services, events, fired)
 
