@@ -35,7 +35,7 @@ from domain.team_communicator import TeamCommunicator
 from domain.transfers import TransferPolicy, TransferService
 from storage.callbacks import CallbackRepo
 from storage.contacts import ContactRepo
-from storage.db import UNAVAILABLE, Database, make_engine, migrate
+from storage.db import UNAVAILABLE, Database, make_engine, startup
 from storage.demo import seed_demo
 from storage.flags import FlagRepo
 from storage.gateway import SimulatedGateway
@@ -67,7 +67,6 @@ log = logging.getLogger("parley")
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     """Storage first (migrated to the newest schema), then the domain services on top."""
     engine = make_engine(settings.database_url)
-    migrate(engine)
     db = Database(engine)
     clock = clock or (OffsetClock() if settings.test_mode else SystemClock())
     bus = EventBus()
@@ -86,10 +85,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         policy=LockoutPolicy(**settings.section("login")),
         on_login=lambda agent: on_login(agent.id),
     )
-    if settings.demo and seed_demo(
-        db, ASSETS / "demo" / "demo.toml", auth.hash_password, clock.now()
-    ):
-        log.info("demo data created")
+    with startup(engine):  # one starting process at a time migrates and seeds
+        if settings.demo and seed_demo(
+            db, ASSETS / "demo" / "demo.toml", auth.hash_password, clock.now()
+        ):
+            log.info("demo data created")
     scheduler = Scheduler(DeadlineRepo(db), clock)
     directory = DirectoryRepo(db)
     interactions = InteractionRepo(db)

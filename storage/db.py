@@ -68,6 +68,34 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+# Key of the PostgreSQL advisory lock every starting process takes (any fixed number).
+STARTUP_LOCK = 0x5061726C6579  # "Parley"
+
+
+@contextmanager
+def startup(engine: Engine) -> Iterator[None]:
+    """Migrate, then run the block (demo seeding), one starting process at a time.
+
+    Several processes on one PostgreSQL database would otherwise all create the schema
+    (and the demo data) at once and all but one crash. The advisory lock belongs to one
+    connection held for the whole block; the others wait, then find the work done.
+    SQLite is one process's file: nothing to wait for.
+    """
+    if engine.dialect.name != "postgresql":
+        migrate(engine)
+        yield
+        return
+    with engine.connect() as holder:
+        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK})
+        holder.commit()  # a session-level lock: it outlives this transaction
+        try:
+            migrate(engine)
+            yield
+        finally:
+            holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK})
+            holder.commit()
+
+
 class Database:
     """Opens one session per unit of work."""
 
