@@ -620,7 +620,8 @@ class SpellLayer:
 
     @property
     def deleted(self) -> bool:
-        return self.compose.input.is_deleted
+        # the page may be gone (tab closed, logged out) while its elements still stand
+        return self.compose.input.is_deleted or self.client.is_deleted
 
     # -- checking -------------------------------------------------------------------------
 
@@ -792,6 +793,8 @@ class SpellLayer:
             self._focus_menu()
 
     def _focus_menu(self) -> None:
+        if self.deleted:
+            return
         self.client.run_javascript(_js_call("focusMenu", self.menu_list.id))
 
     def _item(self, text: str, on_click: Any, testid: str, *, bold: bool = False,
