@@ -19,7 +19,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from api.routes import ApiError, ErrorBody, InboundReply
+from api.routes import ApiError, ErrorBody, InboundReply, read_body
 from domain.gateway import DeliveryReports, DeliveryStatus
 from domain.inbound import MAX_TEXT, InboundError, InboundResult, parse_inbound
 from domain.system import Services
@@ -71,7 +71,7 @@ def router(services: Services, reports: DeliveryReports | None,
         """
         fields = _fields(request.scope.get("query_string", b""))
         check_token(fields)
-        body = await _body(request) if request.method == "POST" else b""
+        body = await read_body(request, MAX_REQUEST_BYTES) if request.method == "POST" else b""
         result: InboundResult = await anyio.to_thread.run_sync(
             _receive, services, fields, body, request.headers.get("content-type", ""),
             limiter=limiter)
@@ -114,15 +114,6 @@ def _fields(query: bytes) -> dict[str, bytes]:
         raise ApiError(413, "the request is too large")
     pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
     return {key: value.encode("latin-1") for key, value in pairs}
-
-
-async def _body(request: Request) -> bytes:
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_REQUEST_BYTES:
-            raise ApiError(413, "the request body is too large")
-    return bytes(body)
 
 
 def _text(raw: bytes, coding: str, charset: str) -> str:

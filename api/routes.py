@@ -37,6 +37,19 @@ class ApiError(Exception):
         self.message = message
 
 
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, refused with a 413 as soon as it is known to pass ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "the request body is too large")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise ApiError(413, "the request body is too large")
+    return bytes(body)
+
+
 class ErrorBody(BaseModel):
     error: str
 
@@ -200,14 +213,7 @@ def register(app: FastAPI, services: Services,
         Stored (with its images) before the answer; the same ``message_id`` again answers
         200 with ``"duplicate": true`` and stores nothing new.
         """
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            raise ApiError(413, "the request body is too large")
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > MAX_BODY_BYTES:
-                raise ApiError(413, "the request body is too large")
+        body = await read_body(request, MAX_BODY_BYTES)
         try:
             # JSON, base64 and the database all run in a worker thread, never on the loop.
             result: InboundResult = await anyio.to_thread.run_sync(

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 
+from api.routes import ApiError, read_body
 from domain.gateway import DeliveryReports, DeliveryStatus
 from domain.inbound import MAX_MEDIA, InboundError, InboundResult, LinkedMedia, parse_inbound
 from domain.system import Services
@@ -51,13 +52,6 @@ ERRORS = {
 }
 
 
-class Refused(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 def failure_reason(status: str, error_code: str) -> str:
     """What an agent reads for an undelivered or failed message."""
     what = "Twilio could not deliver the message" if status == "undelivered" else (
@@ -74,21 +68,21 @@ def _form(body: bytes) -> dict[str, str]:
         return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True,
                               strict_parsing=bool(body)))
     except (UnicodeDecodeError, ValueError):
-        raise Refused(400, "the body must be form-encoded UTF-8 "
+        raise ApiError(400, "the body must be form-encoded UTF-8 "
                            "(application/x-www-form-urlencoded)") from None
 
 
 def linked_media(params: dict[str, str]) -> tuple[LinkedMedia, ...]:
     count = params.get("NumMedia", "0").strip() or "0"
     if not count.isdigit():
-        raise Refused(400, f"NumMedia must be a number, got {count[:20]!r}")
+        raise ApiError(400, f"NumMedia must be a number, got {count[:20]!r}")
     if int(count) > MAX_MEDIA:
-        raise Refused(413, f"at most {MAX_MEDIA} images per message")
+        raise ApiError(413, f"at most {MAX_MEDIA} images per message")
     links = []
     for index in range(int(count)):
         url = params.get(f"MediaUrl{index}", "").strip()
         if not url:
-            raise Refused(400, f"MediaUrl{index} is missing (NumMedia is {count})")
+            raise ApiError(400, f"MediaUrl{index} is missing (NumMedia is {count})")
         links.append(LinkedMedia(url, params.get(f"MediaContentType{index}", "").strip()))
     return tuple(links)
 
@@ -140,24 +134,19 @@ def register(app: FastAPI, services: Services, reports: DeliveryReports | None) 
 
     async def signed_form(request: Request) -> dict[str, str]:
         if validator is None:
-            raise Refused(404, "the Twilio webhooks are off: set PARLEY_GATEWAY=twilio")
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > MAX_FORM_BYTES:
-                raise Refused(413, "the request body is too large")
-        params = _form(bytes(body))
+            raise ApiError(404, "the Twilio webhooks are off: set PARLEY_GATEWAY=twilio")
+        params = _form(await read_body(request, MAX_FORM_BYTES))
         signature = request.headers.get("x-twilio-signature", "")
         if not signature:
-            raise Refused(403, "the X-Twilio-Signature header is missing")
+            raise ApiError(403, "the X-Twilio-Signature header is missing")
         query = f"?{request.url.query}" if request.url.query else ""
         url = f"{public_url}{request.url.path}{query}"  # what Twilio was told to call
         if not validator.validate(url, params, signature):
-            raise Refused(403, "the X-Twilio-Signature does not match this request: is "
+            raise ApiError(403, "the X-Twilio-Signature does not match this request: is "
                                f"{url} the URL configured in Twilio (PARLEY_PUBLIC_URL)?")
         return params
 
-    def refused(exc: Refused | InboundError) -> JSONResponse:
+    def refused(exc: ApiError | InboundError) -> JSONResponse:
         return JSONResponse({"error": exc.message}, status_code=exc.status)
 
     @router.post(
@@ -179,7 +168,7 @@ def register(app: FastAPI, services: Services, reports: DeliveryReports | None) 
         try:
             params = await signed_form(request)
             await anyio.to_thread.run_sync(receive_sms, services, params, limiter=threads)
-        except (Refused, InboundError) as exc:
+        except (ApiError, InboundError) as exc:
             return refused(exc)
         return Response(EMPTY_TWIML, media_type="text/xml")
 
@@ -200,13 +189,13 @@ def register(app: FastAPI, services: Services, reports: DeliveryReports | None) 
             sid = params.get("MessageSid", "").strip()
             value = params.get("MessageStatus", "").strip().lower()
             if not sid:
-                raise Refused(400, "MessageSid is required")
+                raise ApiError(400, "MessageSid is required")
             if value not in STATUSES:
-                raise Refused(400, f"MessageStatus must be one of {', '.join(STATUSES)}, "
+                raise ApiError(400, f"MessageStatus must be one of {', '.join(STATUSES)}, "
                                    f"got {value[:30]!r}")
             if reports is None:
-                raise Refused(503, "delivery reports are not recorded by this Parley")
-        except Refused as exc:
+                raise ApiError(503, "delivery reports are not recorded by this Parley")
+        except ApiError as exc:
             return refused(exc)
         outcome = STATUSES[value]
         reason = (failure_reason(value, params.get("ErrorCode", "").strip())

@@ -61,6 +61,7 @@ class Cluster:
         self.sockets = self.base / "sockets"
         self.log = self.base / "server.log"
         self.port = _free_port()
+        self.url = ""  # known once started
 
     def _run(self, *args: str, timeout: float = 60) -> None:
         command = [str(self.bin_dir / args[0]), *args[1:]]
@@ -113,7 +114,8 @@ class Cluster:
         dsn = f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
         with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
             conn.execute(f"CREATE DATABASE {DB_NAME}")
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{DB_NAME}"
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{DB_NAME}"
+        return self.url
 
     def _options(self) -> str:
         # Durability is pointless for a test cluster; these make schema resets fast.

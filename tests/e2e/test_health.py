@@ -23,10 +23,9 @@ TOKEN = {"Authorization": "Bearer demo-token"}
 def cluster() -> Iterator[Cluster]:
     try:
         pg = Cluster(pg_bin_dir())
-        url = pg.start()
+        pg.start()
     except PostgresUnavailable as exc:
         pytest.skip(f"PostgreSQL not available: {exc}")
-    pg.url = url  # type: ignore[attr-defined]
     try:
         yield pg
     finally:
@@ -53,7 +52,7 @@ def wait_for(server: ServerProcess, status: int) -> httpx.Response:
 def test_a_lost_database_is_named_by_health_and_is_json_everywhere(
     cluster: Cluster, tmp_path: Path,
 ) -> None:
-    server = ServerProcess(tmp_path / "health", PARLEY_DATABASE_URL=cluster.url).start()  # type: ignore[attr-defined]
+    server = ServerProcess(tmp_path / "health", PARLEY_DATABASE_URL=cluster.url).start()
     try:
         ok = health(server)
         assert ok.status_code == 200
